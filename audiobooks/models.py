@@ -1,0 +1,83 @@
+from django.conf import settings
+from django.db import models
+
+
+class Book(models.Model):
+    class Status(models.TextChoices):
+        PROCESSING = "processing"
+        COMPLETED = "completed"
+        FAILED = "failed"
+
+    class Language(models.TextChoices):
+        HINDI = "hindi"
+        ENGLISH = "english"
+        HINGLISH = "hinglish"
+
+    class OcrMode(models.TextChoices):
+        AUTO = "auto"
+        OCR = "ocr"
+        TEXT = "text"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="books")
+    title = models.CharField(max_length=255)
+    author = models.CharField(max_length=255, default="Unknown")
+    language = models.CharField(max_length=16, choices=Language.choices, default=Language.HINDI)
+    category = models.CharField(max_length=100, default="general")
+    description = models.TextField(blank=True, default="")
+    ocr_mode = models.CharField(max_length=8, choices=OcrMode.choices, default=OcrMode.AUTO)
+    pdf = models.FileField(upload_to="books/%Y/%m/", max_length=255)
+    original_filename = models.CharField(max_length=255, blank=True, default="")
+    total_pages = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PROCESSING)
+    error_code = models.CharField(max_length=32, blank=True, default="")
+    error_message = models.TextField(blank=True, default="")
+    # The sequence number of the newest stored event; bumped under the row lock.
+    last_event_seq = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.status})"
+
+
+class BookPage(models.Model):
+    class Method(models.TextChoices):
+        TEXT = "text"
+        OCR = "ocr"
+
+    book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="pages")
+    page_number = models.PositiveIntegerField()
+    text_content = models.TextField(blank=True, default="")
+    method = models.CharField(max_length=8, choices=Method.choices)
+    char_count = models.PositiveIntegerField(default=0)
+    ocr_confidence = models.FloatField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["page_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["book", "page_number"], name="unique_page_per_book")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.book_id} p{self.page_number}"
+
+
+class BookEvent(models.Model):
+    """The stored stream of a book, so any process can replay and follow it."""
+
+    book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField()
+    name = models.CharField(max_length=32)
+    data = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["seq"]
+        constraints = [models.UniqueConstraint(fields=["book", "seq"], name="unique_event_seq")]

@@ -1,0 +1,135 @@
+"""The book job: extract every page not yet stored, saving each page and its event as it lands.
+
+Idempotent by page number, so running it again on a half-done book only does the rest.
+"""
+
+import logging
+import time
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from audiobooks import events
+from audiobooks.errors import ErrorCode
+from audiobooks.models import Book, BookPage
+from audiobooks.services.events import publish_event
+from audiobooks.services.pdf_processor_ocr import PageResult, extract_pages
+
+logger = logging.getLogger(__name__)
+
+TESSERACT_LANGUAGES = {
+    Book.Language.HINDI: "hin+eng",
+    Book.Language.ENGLISH: "eng",
+    Book.Language.HINGLISH: "hin+eng",
+}
+
+
+def process_book(*, book_id: int, executor=None) -> None:
+    book = Book.objects.get(pk=book_id)
+    if book.status != Book.Status.PROCESSING:
+        return
+    started = time.monotonic()
+    try:
+        pdf_path = book.pdf.path
+    except (NotImplementedError, ValueError) as exc:
+        fail_book(book=book, code=ErrorCode.FILE_MISSING, error="The original PDF is not available.", details=str(exc))
+        return
+    if not book.pdf.storage.exists(book.pdf.name):
+        fail_book(book=book, code=ErrorCode.FILE_MISSING, error="The original PDF is gone.", details=book.pdf.name)
+        return
+
+    Book.objects.filter(pk=book.pk, started_at=None).update(started_at=timezone.now())
+    stored = set(book.pages.values_list("page_number", flat=True))
+    pages_done = len(stored)
+    publish_event(book_id=book.pk, event=events.Status(stage="extracting", message="Extracting text from pages..."))
+    publish_event(
+        book_id=book.pk,
+        event=events.ProcessingStarted(
+            book_id=book.pk,
+            total_pages=book.total_pages,
+            message=f"Processing {book.total_pages} pages",
+        ),
+    )
+    publish_event(
+        book_id=book.pk,
+        event=events.page_progress(book_id=book.pk, pages_done=pages_done, total_pages=book.total_pages),
+    )
+
+    def store_page(result: PageResult) -> None:
+        nonlocal pages_done
+        with transaction.atomic():
+            _, created = BookPage.objects.update_or_create(
+                book_id=book.pk,
+                page_number=result.page_number,
+                defaults=dict(
+                    text_content=result.text,
+                    method=result.method,
+                    char_count=result.chars,
+                    ocr_confidence=result.confidence,
+                    error=result.error,
+                ),
+            )
+            pages_done += created
+            publish_event(
+                book_id=book.pk,
+                event=events.page_progress(
+                    book_id=book.pk,
+                    pages_done=pages_done,
+                    total_pages=book.total_pages,
+                    page_number=result.page_number,
+                    method=result.method,
+                    extracted_chars=result.chars,
+                ),
+            )
+
+    try:
+        extract_pages(
+            pdf_path,
+            pages=[n for n in range(1, book.total_pages + 1) if n not in stored],
+            language=TESSERACT_LANGUAGES[book.language],
+            mode=book.ocr_mode,
+            require_devanagari=book.language == Book.Language.HINDI,
+            dpi=settings.OCR_DPI,
+            ocr_timeout=settings.OCR_PAGE_TIMEOUT,
+            executor=executor,
+            progress_callback=store_page,
+        )
+    except Exception as exc:
+        logger.exception("book %s failed", book.pk)
+        fail_book(book=book, code=ErrorCode.OCR_FAILED, error="Text extraction failed.", details=str(exc))
+        return
+    complete_book(book=book, duration_s=time.monotonic() - started)
+
+
+def complete_book(*, book: Book, duration_s: float) -> None:
+    publish_event(book_id=book.pk, event=events.Status(stage="saving", message="Saving the book..."))
+    pages = book.pages.all()
+    failed = list(pages.exclude(error="").values_list("page_number", flat=True))
+    with transaction.atomic():
+        Book.objects.filter(pk=book.pk).update(status=Book.Status.COMPLETED, finished_at=timezone.now())
+        publish_event(
+            book_id=book.pk,
+            event=events.Completed(
+                book_id=book.pk,
+                title=book.title,
+                author=book.author,
+                total_pages=book.total_pages,
+                message="Upload completed successfully!",
+                pages_ocr=pages.filter(method=BookPage.Method.OCR, error="").count(),
+                pages_text=pages.filter(method=BookPage.Method.TEXT, error="").count(),
+                failed_pages=failed,
+                duration_s=round(duration_s, 2),
+            ),
+        )
+
+
+def fail_book(*, book: Book, code: ErrorCode, error: str, details: str = "") -> None:
+    with transaction.atomic():
+        Book.objects.filter(pk=book.pk).update(
+            status=Book.Status.FAILED,
+            error_code=code,
+            error_message=f"{error} {details}".strip(),
+            finished_at=timezone.now(),
+        )
+        publish_event(book_id=book.pk, event=events.Error(error=error, details=details, code=code))

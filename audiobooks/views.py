@@ -1,0 +1,140 @@
+"""Thin HTTP layer: parse, call a service or selector, shape the response."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.http import FileResponse
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt import views as jwt_views
+
+from audiobooks import selectors
+from audiobooks.errors import BookError, ErrorCode
+from audiobooks.models import Book
+from audiobooks.serializers import (
+    BookPageSerializer,
+    BookSerializer,
+    BookUploadSerializer,
+    RegisterSerializer,
+)
+from audiobooks.services.books import create_book_from_upload, delete_book
+from audiobooks.services.events import follow_events
+from audiobooks.utils.sse import EventStreamRenderer, event_stream_response
+
+
+class RegisterView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_scope = "auth"
+
+    def post(self, request):
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        user = get_user_model().objects.create_user(
+            username=data["username"], password=data["password"], email=data.get("email", "")
+        )
+        return Response({"id": user.pk, "username": user.username, "email": user.email}, status=201)
+
+
+class TokenObtainView(jwt_views.TokenObtainPairView):
+    throttle_scope = "auth"
+
+
+class TokenRefreshView(jwt_views.TokenRefreshView):
+    throttle_scope = "auth"
+
+
+def book_event_stream(*, book_id: int, after_seq: int = 0):
+    return event_stream_response(
+        follow_events(
+            book_id=book_id,
+            after_seq=after_seq,
+            heartbeat_seconds=settings.SSE_HEARTBEAT_SECONDS,
+            poll_seconds=settings.SSE_POLL_SECONDS,
+        )
+    )
+
+
+class BookUploadStreamView(APIView):
+    """POST a PDF; the response is the book's live event stream."""
+
+    # Without the event-stream renderer DRF answers `Accept: text/event-stream` with 406.
+    renderer_classes = [JSONRenderer, EventStreamRenderer]
+    throttle_scope = "uploads"
+
+    def post(self, request):
+        files = request.FILES.getlist("file")
+        if not files:
+            raise BookError(ErrorCode.NO_FILE, "No file provided", "Send the PDF in the multipart field 'file'.")
+        if len(files) > 1:
+            raise BookError(ErrorCode.INVALID_FIELD, "Too many files", "Send exactly one PDF per upload.")
+        fields = BookUploadSerializer(data=request.data)
+        fields.is_valid(raise_exception=True)
+        book = create_book_from_upload(user=request.user, upload=files[0], **fields.validated_data)
+        return book_event_stream(book_id=book.pk)
+
+
+class BookEventsView(APIView):
+    """Replay a book's stored events after Last-Event-ID, then follow live."""
+
+    renderer_classes = [JSONRenderer, EventStreamRenderer]
+
+    def get(self, request, book_id: int):
+        book = selectors.get_book_for_user(user=request.user, book_id=book_id)
+        raw = request.headers.get("Last-Event-ID") or request.query_params.get("last_event_id") or "0"
+        try:
+            after_seq = int(raw)
+        except ValueError:
+            raise BookError(ErrorCode.INVALID_FIELD, "Invalid Last-Event-ID", "It must be an event id (an integer).")
+        return book_event_stream(book_id=book.pk, after_seq=max(after_seq, 0))
+
+
+class BookListView(ListAPIView):
+    serializer_class = BookSerializer
+
+    def get_queryset(self):
+        status_filter = self.request.query_params.get("status")
+        if status_filter and status_filter not in Book.Status.values:
+            raise BookError(ErrorCode.INVALID_FIELD, "Unknown status", f"Use one of: {', '.join(Book.Status.values)}.")
+        return selectors.books_for_user(user=self.request.user, status=status_filter)
+
+
+class BookDetailView(APIView):
+    def get(self, request, book_id: int):
+        book = selectors.get_book_for_user(user=request.user, book_id=book_id)
+        return Response(BookSerializer(book, context={"request": request}).data)
+
+    def delete(self, request, book_id: int):
+        delete_book(book=selectors.get_book_for_user(user=request.user, book_id=book_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BookPdfView(APIView):
+    def get(self, request, book_id: int):
+        book = selectors.get_book_for_user(user=request.user, book_id=book_id)
+        if not book.pdf.storage.exists(book.pdf.name):
+            raise BookError(ErrorCode.FILE_MISSING, "File missing", "The original PDF is no longer stored.")
+        return FileResponse(
+            book.pdf.open("rb"), content_type="application/pdf", filename=book.original_filename or "book.pdf"
+        )
+
+
+class BookPageListView(ListAPIView):
+    serializer_class = BookPageSerializer
+
+    def get_queryset(self):
+        book = selectors.get_book_for_user(user=self.request.user, book_id=self.kwargs["book_id"])
+        return selectors.pages_of(book=book)
+
+
+class BookPageDetailView(APIView):
+    def get(self, request, book_id: int, page_number: int):
+        book = selectors.get_book_for_user(user=request.user, book_id=book_id)
+        page = selectors.pages_of(book=book).filter(page_number=page_number).first()
+        if page is None:
+            raise BookError(ErrorCode.NOT_FOUND, "Page not found", f"Page {page_number} is not stored (yet).")
+        return Response(BookPageSerializer(page).data)

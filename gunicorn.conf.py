@@ -1,0 +1,18 @@
+"""gunicorn settings for long-lived SSE streams (`make run` uses this file)."""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+# gevent: one worker holds many open streams; tesseract and pdftoppm run as cooperative
+# subprocesses. One worker per machine by default: its page pool already uses every core.
+worker_class = "gevent"
+workers = int(os.environ.get("WEB_CONCURRENCY", "1"))
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
+# A gevent worker keeps answering its heartbeat while streams are open; this only catches
+# a worker that is truly stuck.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = 5
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()

@@ -1,0 +1,62 @@
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from audiobooks.services.runner import runner
+from tests.pdf_factory import build_pdf, english_page, hindi_page
+
+
+@pytest.fixture(autouse=True)
+def isolated_storage(settings, tmp_path):
+    """Each test stores uploads and Django's temporary upload files in its own folders."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "upload-tmp")
+    (tmp_path / "upload-tmp").mkdir()
+    cache.clear()  # throttle counters
+    yield
+    assert runner.wait_idle(timeout=120), "a book job was still running after the test"
+
+
+@pytest.fixture
+def user(django_user_model):
+    return django_user_model.objects.create_user(username="reader", password="a-long-pass-phrase")
+
+
+@pytest.fixture
+def other_user(django_user_model):
+    return django_user_model.objects.create_user(username="stranger", password="a-long-pass-phrase")
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return client
+
+
+@pytest.fixture
+def api(user) -> APIClient:
+    return client_for(user)
+
+
+@pytest.fixture
+def other_api(other_user) -> APIClient:
+    return client_for(other_user)
+
+
+@pytest.fixture
+def digital_english_pdf(tmp_path) -> Path:
+    return build_pdf(tmp_path / "digital.pdf", [english_page(start=0), english_page(start=1)])
+
+
+@pytest.fixture
+def scanned_hindi_pdf(tmp_path) -> Path:
+    return build_pdf(tmp_path / "scanned.pdf", [hindi_page(start=0), hindi_page(start=3)])
+
+
+@pytest.fixture
+def mixed_pdf(tmp_path) -> Path:
+    """Page 1 a digital English page, page 2 a scanned Hindi page."""
+    return build_pdf(tmp_path / "mixed.pdf", [english_page(), hindi_page(start=1)])
