@@ -7,7 +7,8 @@ from audiobooks.models import Book, BookPage
 
 
 def books_for_user(*, user, status: str | None = None) -> QuerySet[Book]:
-    books = Book.objects.filter(user=user).annotate(pages_done=Count("pages"))
+    # Meta.ordering is dropped by the GROUP BY of the annotation, so order here.
+    books = Book.objects.filter(user=user).annotate(pages_done=Count("pages")).order_by("-created_at", "-id")
     if status:
         books = books.filter(status=status)
     return books

@@ -16,6 +16,7 @@ def isolated_storage(settings, tmp_path):
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "upload-tmp")
     (tmp_path / "upload-tmp").mkdir()
     cache.clear()  # throttle counters
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
     yield
     assert runner.wait_idle(timeout=120), "a book job was still running after the test"
 

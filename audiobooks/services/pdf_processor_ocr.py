@@ -25,9 +25,10 @@ from pathlib import Path
 
 import pdfplumber
 import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_raw
 import pytesseract
 from pdf2image import convert_from_path
+from pdfminer.pdfdocument import PDFEncryptionError
+from pdfplumber.utils.exceptions import PdfminerException
 
 logger = logging.getLogger(__name__)
 
@@ -90,12 +91,7 @@ def count_pages(source: str | Path | bytes) -> int:
         try:
             document = pdfium.PdfDocument(source)
         except pdfium.PdfiumError as exc:
-            if exc.err_code == pdfium_raw.FPDF_ERR_PASSWORD:
-                raise PdfRejected("encrypted", "The PDF is protected by a password.") from exc
-            # pdfium refuses a document with an empty page tree without saying why.
-            if exc.err_code == pdfium_raw.FPDF_ERR_SUCCESS and _pdfminer_page_count(source) == 0:
-                raise PdfRejected("no_pages", "The PDF has no pages.") from exc
-            raise PdfRejected("corrupt", f"The PDF cannot be read: {exc}") from exc
+            raise explain_unreadable(source) from exc
         try:
             pages = len(document)
         finally:
@@ -105,12 +101,21 @@ def count_pages(source: str | Path | bytes) -> int:
     return pages
 
 
-def _pdfminer_page_count(source: str | Path | bytes) -> int | None:
+def explain_unreadable(source: str | Path | bytes) -> PdfRejected:
+    """Why pdfium could not open a file. pdfium's own error code is global state that a
+    previous document can leave behind, so pdfminer gives the reason instead."""
     try:
         with pdfplumber.open(BytesIO(source) if isinstance(source, bytes) else source) as pdf:
-            return len(pdf.pages)
-    except Exception:
-        return None
+            pages = len(pdf.pages)
+    except PdfminerException as exc:
+        if exc.args and isinstance(exc.args[0], PDFEncryptionError):
+            return PdfRejected("encrypted", "The PDF is protected by a password.")
+        return PdfRejected("corrupt", f"The PDF cannot be read: {exc.args[0] if exc.args else exc}")
+    except Exception as exc:
+        return PdfRejected("corrupt", f"The PDF cannot be read: {exc}")
+    if pages == 0:
+        return PdfRejected("no_pages", "The PDF has no pages.")
+    return PdfRejected("corrupt", "The PDF cannot be read by the renderer.")
 
 
 def read_text_layer(pdf_path: str | Path, page_number: int) -> str:

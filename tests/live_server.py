@@ -1,0 +1,82 @@
+"""A real gunicorn + gevent server process on loopback, the way `make run` serves."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def token(self, username: str, password: str = "kitaab-padhna-2026") -> str:
+        requests.post(f"{self.url}/api/auth/register/", data={"username": username, "password": password}, timeout=10)
+        response = requests.post(f"{self.url}/api/auth/token/", data={"username": username, "password": password}, timeout=10)
+        response.raise_for_status()
+        return response.json()["access"]
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def start_server(workdir: Path, **env_overrides: str) -> LiveServer:
+    workdir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SECRET_KEY": "live-server-tests-secret-key-not-for-production",
+        "SQLITE_PATH": str(workdir / "db.sqlite3"),
+        "MEDIA_ROOT": str(workdir / "media"),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "AUTH_RATE": "1000/minute",
+        **env_overrides,
+    }
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    log_path = workdir / "server.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "backend.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=log_path.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {log_path.read_text()}")
+        try:
+            requests.get(f"{url}/api/books/", timeout=1)
+            return LiveServer(url, process, log_path)
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    stop_server(process)
+    raise RuntimeError(f"server did not answer: {log_path.read_text()}")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

@@ -1,0 +1,109 @@
+"""The stream on a real gunicorn + gevent server: live delivery, heartbeats, disconnects."""
+
+import threading
+import time
+from datetime import datetime
+
+import pytest
+import requests
+
+from tests.live_server import start_server, stop_server
+from tests.pdf_factory import build_pdf, hindi_page
+from tests.sse_client import events_only, read_messages
+
+pytestmark = pytest.mark.server
+
+HEARTBEAT_SECONDS = 1.0
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    # One OCR worker makes pages finish one after another, so their timing is observable.
+    live = start_server(
+        tmp_path_factory.mktemp("live"), OCR_WORKERS="1", SSE_HEARTBEAT_SECONDS=str(HEARTBEAT_SECONDS)
+    )
+    yield live
+    stop_server(live.process)
+
+
+@pytest.fixture(scope="module")
+def token(server) -> str:
+    return server.token("live-reader")
+
+
+@pytest.fixture(scope="module")
+def scanned_book(tmp_path_factory):
+    """Four dense scanned Hindi pages: each takes tesseract a noticeable time."""
+    path = tmp_path_factory.mktemp("pdfs") / "four-pages.pdf"
+    return build_pdf(path, [hindi_page(count=14, start=i) for i in range(4)])
+
+
+def upload_stream(server, token, pdf_path, **fields):
+    with open(pdf_path, "rb") as handle:
+        return requests.post(
+            f"{server.url}/api/books/upload-sse/",
+            headers={"Authorization": f"Bearer {token}", "Accept": "text/event-stream"},
+            files={"file": handle},
+            data=fields,
+            stream=True,
+            timeout=120,
+        )
+
+
+def stored_times(server, token, book_id) -> dict[int, float]:
+    pages = requests.get(
+        f"{server.url}/api/books/{book_id}/pages/", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    ).json()["results"]
+    return {p["page_number"]: datetime.fromisoformat(p["created_at"]).timestamp() for p in pages}
+
+
+def test_each_page_progress_arrives_as_its_page_is_stored(server, token, scanned_book):
+    with upload_stream(server, token, scanned_book, title="Live") as response:
+        assert response.status_code == 200
+        messages = list(read_messages(response.iter_content(chunk_size=None)))
+
+    stream = events_only(messages)
+    assert stream[-1].event == "completed", stream[-1].data
+    done = [m for m in stream if m.event == "page_progress" and m.data["current_page"] >= 1]
+    assert [m.data["current_page"] for m in done] == [1, 2, 3, 4]
+    stored = stored_times(server, token, stream[-1].data["book_id"])
+    # The first finished page reached the client before the last page was even extracted.
+    assert done[0].arrived < stored[done[-1].data["page_number"]] - 0.5
+    for message in done:
+        lag = message.arrived - stored[message.data["page_number"]]
+        assert -0.1 < lag < 1.0, f"page {message.data['page_number']} arrived {lag:.2f}s after it was stored"
+
+
+def test_a_waiting_stream_gets_pings_within_the_heartbeat(server, token, scanned_book):
+    # With one OCR worker, the second book waits while the first is read: nothing to say.
+    first = threading.Thread(target=lambda: list(upload_stream(server, token, scanned_book).iter_content(None)))
+    first.start()
+    time.sleep(0.3)
+    with upload_stream(server, token, scanned_book, title="Second") as response:
+        messages = list(read_messages(response.iter_content(chunk_size=None)))
+    first.join()
+
+    first_page = next(i for i, m in enumerate(messages) if m.event == "page_progress" and m.data["current_page"] == 1)
+    pings = [m for m in messages[:first_page] if m.comments == ["ping"]]
+    assert len(pings) >= 2
+    gaps = [later.arrived - earlier.arrived for earlier, later in zip(messages, messages[1:])]
+    assert max(gaps) < HEARTBEAT_SECONDS + 0.6
+
+
+def test_dropping_the_stream_does_not_stop_the_book(server, token, scanned_book):
+    with upload_stream(server, token, scanned_book, title="Dropped") as response:
+        for message in read_messages(response.iter_content(chunk_size=None)):
+            if message.event == "page_progress" and message.data["current_page"] == 1:
+                book_id = message.data["book_id"]
+                break
+    # The connection is closed here, three pages before the end.
+
+    headers = {"Authorization": f"Bearer {token}"}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        book = requests.get(f"{server.url}/api/books/{book_id}/", headers=headers, timeout=10).json()
+        if book["status"] != "processing":
+            break
+        time.sleep(0.5)
+    assert (book["status"], book["pages_done"]) == ("completed", 4)
+    assert sorted(stored_times(server, token, book_id)) == [1, 2, 3, 4]
