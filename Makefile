@@ -3,16 +3,17 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-hin poppler-utils fonts-noto-core
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-hin poppler-utils fonts-noto-core fonts-dejavu-core curl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8000
 
-.PHONY: run test bench system-packages migrate demo-user clean
+.PHONY: run test system-packages migrate demo-user clean
 
 system-packages:
-	@if ! command -v tesseract >/dev/null || ! command -v pdftoppm >/dev/null \
+	@if ! command -v tesseract >/dev/null || ! command -v pdftoppm >/dev/null || ! command -v curl >/dev/null \
 	   || ! tesseract --list-langs 2>/dev/null | grep -qx hin \
-	   || [ ! -f /usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf ]; then \
+	   || [ ! -f /usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf ] \
+	   || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
 	  echo "Installing system packages: $(SYSTEM_PACKAGES)"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(SYSTEM_PACKAGES); \
 	fi
@@ -45,10 +46,8 @@ run: demo-user
 	DJANGO_SECRET_KEY=$$(cat var/secret_key) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py backend.wsgi
 
 test: system-packages $(VENV)/.dev
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-tests-only-secret-key-not-for-production-use} $(BIN)/python -m pytest $(PYTEST_ARGS)
-
-bench: system-packages $(VENV)/.dev
-	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) var

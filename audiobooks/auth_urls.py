@@ -1,4 +1,5 @@
 from django.urls import path
+
 from audiobooks.views import RegisterView, TokenObtainView, TokenRefreshView
 
 urlpatterns = [

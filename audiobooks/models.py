@@ -61,9 +61,7 @@ class BookPage(models.Model):
 
     class Meta:
         ordering = ["page_number"]
-        constraints = [
-            models.UniqueConstraint(fields=["book", "page_number"], name="unique_page_per_book")
-        ]
+        constraints = [models.UniqueConstraint(fields=["book", "page_number"], name="unique_page_per_book")]
 
     def __str__(self) -> str:
         return f"{self.book_id} p{self.page_number}"

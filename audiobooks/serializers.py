@@ -46,10 +46,26 @@ class BookSerializer(serializers.ModelSerializer):
     class Meta:
         model = Book
         fields = [
-            "id", "title", "author", "language", "category", "description", "ocr_mode",
-            "status", "total_pages", "pages_done", "progress", "error_code", "error_message",
-            "original_filename", "pdf_url", "pages_url", "events_url",
-            "created_at", "started_at", "finished_at",
+            "id",
+            "title",
+            "author",
+            "language",
+            "category",
+            "description",
+            "ocr_mode",
+            "status",
+            "total_pages",
+            "pages_done",
+            "progress",
+            "error_code",
+            "error_message",
+            "original_filename",
+            "pdf_url",
+            "pages_url",
+            "events_url",
+            "created_at",
+            "started_at",
+            "finished_at",
         ]
 
     def get_progress(self, book: Book) -> int:
@@ -71,4 +87,12 @@ class BookSerializer(serializers.ModelSerializer):
 class BookPageSerializer(serializers.ModelSerializer):
     class Meta:
         model = BookPage
-        fields = ["page_number", "text_content", "method", "char_count", "ocr_confidence", "error", "created_at"]
+        fields = [
+            "page_number",
+            "text_content",
+            "method",
+            "char_count",
+            "ocr_confidence",
+            "error",
+            "created_at",
+        ]

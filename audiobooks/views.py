@@ -69,7 +69,9 @@ class BookUploadStreamView(APIView):
     def post(self, request):
         files = request.FILES.getlist("file")
         if not files:
-            raise BookError(ErrorCode.NO_FILE, "No file provided", "Send the PDF in the multipart field 'file'.")
+            raise BookError(
+                ErrorCode.NO_FILE, "No file provided", "Send the PDF in the multipart field 'file'."
+            )
         if len(files) > 1:
             raise BookError(ErrorCode.INVALID_FIELD, "Too many files", "Send exactly one PDF per upload.")
         fields = BookUploadSerializer(data=request.data)
@@ -88,8 +90,10 @@ class BookEventsView(APIView):
         raw = request.headers.get("Last-Event-ID") or request.query_params.get("last_event_id") or "0"
         try:
             after_seq = int(raw)
-        except ValueError:
-            raise BookError(ErrorCode.INVALID_FIELD, "Invalid Last-Event-ID", "It must be an event id (an integer).")
+        except ValueError as exc:
+            raise BookError(
+                ErrorCode.INVALID_FIELD, "Invalid Last-Event-ID", "It must be an event id (an integer)."
+            ) from exc
         return book_event_stream(book_id=book.pk, after_seq=max(after_seq, 0))
 
 
@@ -99,7 +103,9 @@ class BookListView(ListAPIView):
     def get_queryset(self):
         status_filter = self.request.query_params.get("status")
         if status_filter and status_filter not in Book.Status.values:
-            raise BookError(ErrorCode.INVALID_FIELD, "Unknown status", f"Use one of: {', '.join(Book.Status.values)}.")
+            raise BookError(
+                ErrorCode.INVALID_FIELD, "Unknown status", f"Use one of: {', '.join(Book.Status.values)}."
+            )
         return selectors.books_for_user(user=self.request.user, status=status_filter)
 
 

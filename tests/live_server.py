@@ -27,8 +27,12 @@ class LiveServer:
     log_path: Path
 
     def token(self, username: str, password: str = "kitaab-padhna-2026") -> str:
-        requests.post(f"{self.url}/api/auth/register/", data={"username": username, "password": password}, timeout=10)
-        response = requests.post(f"{self.url}/api/auth/token/", data={"username": username, "password": password}, timeout=10)
+        requests.post(
+            f"{self.url}/api/auth/register/", data={"username": username, "password": password}, timeout=10
+        )
+        response = requests.post(
+            f"{self.url}/api/auth/token/", data={"username": username, "password": password}, timeout=10
+        )
         response.raise_for_status()
         return response.json()["access"]
 
@@ -48,7 +52,9 @@ def start_server(workdir: Path, **env_overrides: str) -> LiveServer:
         "AUTH_RATE": "1000/minute",
         **env_overrides,
     }
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
     log_path = workdir / "server.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "backend.wsgi"],

@@ -22,13 +22,13 @@ def parse_block(block: str) -> Message:
         if line.startswith(":"):
             message.comments.append(line[1:].strip())
         elif line.startswith("event: "):
-            message.event = line[len("event: "):]
+            message.event = line[len("event: ") :]
         elif line.startswith("id: "):
-            message.id = int(line[len("id: "):])
+            message.id = int(line[len("id: ") :])
         elif line.startswith("data: "):
-            message.data = json.loads(line[len("data: "):])
+            message.data = json.loads(line[len("data: ") :])
         elif line.startswith("retry: "):
-            message.retry = int(line[len("retry: "):])
+            message.retry = int(line[len("retry: ") :])
     return message
 
 

@@ -14,7 +14,10 @@ def anon() -> APIClient:
 
 
 def test_register_then_get_and_refresh_a_token(anon):
-    created = anon.post("/api/auth/register/", {"username": "asha", "password": "kitaab-padhna-2026", "email": "asha@example.com"})
+    created = anon.post(
+        "/api/auth/register/",
+        {"username": "asha", "password": "kitaab-padhna-2026", "email": "asha@example.com"},
+    )
     assert created.status_code == 201
     assert created.json() == {"id": created.json()["id"], "username": "asha", "email": "asha@example.com"}
 
@@ -66,7 +69,9 @@ def test_wrong_password_gets_401_with_a_code(anon, user):
         ("Bearer " + "eyJhbGciOiJIUzI1NiJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIn0.c2lnbmF0dXJl", "invalid_token"),
     ],
 )
-@pytest.mark.parametrize("url", ["/api/books/", "/api/books/1/", "/api/books/1/pages/", "/api/books/1/events/"])
+@pytest.mark.parametrize(
+    "url", ["/api/books/", "/api/books/1/", "/api/books/1/pages/", "/api/books/1/events/"]
+)
 def test_book_endpoints_need_a_valid_token(anon, header, code, url):
     if header:
         anon.credentials(HTTP_AUTHORIZATION=header)

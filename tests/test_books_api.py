@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 
+from audiobooks import events
 from audiobooks.models import Book, BookEvent, BookPage
 from audiobooks.services.events import publish_event
-from audiobooks import events
 from tests.sse_client import events_only, parse_stream
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,12 @@ def make_book(user, *, title="Kitaab", status=Book.Status.COMPLETED, pages=3, st
     book.save()
     for number in range(1, (pages if stored is None else stored) + 1):
         BookPage.objects.create(
-            book=book, page_number=number, text_content=f"पृष्ठ {number}", method="ocr", char_count=7, ocr_confidence=91.5
+            book=book,
+            page_number=number,
+            text_content=f"पृष्ठ {number}",
+            method="ocr",
+            char_count=7,
+            ocr_confidence=91.5,
         )
     return book
 
@@ -55,7 +60,12 @@ def test_detail_shows_progress(api, user):
 
     body = api.get(f"/api/books/{busy.pk}/").json()
 
-    assert (body["status"], body["pages_done"], body["total_pages"], body["progress"]) == ("processing", 1, 4, 25)
+    assert (body["status"], body["pages_done"], body["total_pages"], body["progress"]) == (
+        "processing",
+        1,
+        4,
+        25,
+    )
     assert body["pdf_url"].endswith(f"/api/books/{busy.pk}/pdf/")
     assert body["events_url"].endswith(f"/api/books/{busy.pk}/events/")
 
@@ -65,7 +75,14 @@ def test_pages_are_listed_in_order_and_readable_one_by_one(api, book):
     page = api.get(f"/api/books/{book.pk}/pages/2/").json()
 
     assert [p["page_number"] for p in listed["results"]] == [1, 2, 3]
-    assert page == {**page, "page_number": 2, "text_content": "पृष्ठ 2", "method": "ocr", "char_count": 7, "ocr_confidence": 91.5}
+    assert page == {
+        **page,
+        "page_number": 2,
+        "text_content": "पृष्ठ 2",
+        "method": "ocr",
+        "char_count": 7,
+        "ocr_confidence": 91.5,
+    }
     missing = api.get(f"/api/books/{book.pk}/pages/9/")
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
 
@@ -86,8 +103,12 @@ def test_events_of_a_finished_book_replay_after_last_event_id_and_close(api, boo
     for stage in ("validating", "stored", "extracting"):
         publish_event(book_id=book.pk, event=events.Status(stage=stage, message=stage))
 
-    replay = parse_stream(b"".join(api.get(f"/api/books/{book.pk}/events/", HTTP_LAST_EVENT_ID="1").streaming_content))
-    by_query = parse_stream(b"".join(api.get(f"/api/books/{book.pk}/events/?last_event_id=2").streaming_content))
+    replay = parse_stream(
+        b"".join(api.get(f"/api/books/{book.pk}/events/", HTTP_LAST_EVENT_ID="1").streaming_content)
+    )
+    by_query = parse_stream(
+        b"".join(api.get(f"/api/books/{book.pk}/events/?last_event_id=2").streaming_content)
+    )
 
     assert replay[0].retry == 3000
     assert [m.id for m in events_only(replay)] == [2, 3]

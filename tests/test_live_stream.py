@@ -76,17 +76,21 @@ def test_each_page_progress_arrives_as_its_page_is_stored(server, token, scanned
 
 def test_a_waiting_stream_gets_pings_within_the_heartbeat(server, token, scanned_book):
     # With one OCR worker, the second book waits while the first is read: nothing to say.
-    first = threading.Thread(target=lambda: list(upload_stream(server, token, scanned_book).iter_content(None)))
+    first = threading.Thread(
+        target=lambda: list(upload_stream(server, token, scanned_book).iter_content(None))
+    )
     first.start()
     time.sleep(0.3)
     with upload_stream(server, token, scanned_book, title="Second") as response:
         messages = list(read_messages(response.iter_content(chunk_size=None)))
     first.join()
 
-    first_page = next(i for i, m in enumerate(messages) if m.event == "page_progress" and m.data["current_page"] == 1)
+    first_page = next(
+        i for i, m in enumerate(messages) if m.event == "page_progress" and m.data["current_page"] == 1
+    )
     pings = [m for m in messages[:first_page] if m.comments == ["ping"]]
     assert len(pings) >= 2
-    gaps = [later.arrived - earlier.arrived for earlier, later in zip(messages, messages[1:])]
+    gaps = [later.arrived - earlier.arrived for earlier, later in zip(messages, messages[1:], strict=False)]
     assert max(gaps) < HEARTBEAT_SECONDS + 0.6
 
 

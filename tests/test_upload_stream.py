@@ -27,7 +27,9 @@ def payload_fields(event_cls) -> set[str]:
 
 
 def test_digital_book_streams_every_event_of_the_contract(api, digital_english_pdf):
-    response, body = upload(api, digital_english_pdf, title="Test Book", author="Test Author", language="english")
+    response, body = upload(
+        api, digital_english_pdf, title="Test Book", author="Test Author", language="english"
+    )
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/event-stream"
@@ -38,13 +40,24 @@ def test_digital_book_streams_every_event_of_the_contract(api, digital_english_p
     stream = events_only(messages)
     assert [m.id for m in stream] == list(range(1, len(stream) + 1))
     assert [m.event for m in stream] == [
-        "status", "status", "status", "processing_started",
-        "page_progress", "page_progress", "page_progress",
-        "status", "completed",
+        "status",
+        "status",
+        "status",
+        "processing_started",
+        "page_progress",
+        "page_progress",
+        "page_progress",
+        "status",
+        "completed",
     ]
     for message in stream:
         assert set(message.data) == payload_fields(events.EVENT_TYPES[message.event])
-    assert [m.data["stage"] for m in stream if m.event == "status"] == ["validating", "stored", "extracting", "saving"]
+    assert [m.data["stage"] for m in stream if m.event == "status"] == [
+        "validating",
+        "stored",
+        "extracting",
+        "saving",
+    ]
 
     progress = [m.data for m in stream if m.event == "page_progress"]
     assert [p["current_page"] for p in progress] == [0, 1, 2]
@@ -55,7 +68,11 @@ def test_digital_book_streams_every_event_of_the_contract(api, digital_english_p
     completed = stream[-1].data
     book = Book.objects.get()
     assert completed["book_id"] == book.pk
-    assert (completed["title"], completed["author"], completed["total_pages"]) == ("Test Book", "Test Author", 2)
+    assert (completed["title"], completed["author"], completed["total_pages"]) == (
+        "Test Book",
+        "Test Author",
+        2,
+    )
     assert (completed["pages_text"], completed["pages_ocr"], completed["failed_pages"]) == (2, 0, [])
     assert book.status == Book.Status.COMPLETED
     assert BookEvent.objects.filter(book=book).count() == len(stream)

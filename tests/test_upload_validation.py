@@ -63,19 +63,47 @@ def assert_nothing_left(settings):
     [
         pytest.param(lambda pdf: {"title": "no file"}, 400, "no_file", id="no-file"),
         pytest.param(lambda pdf: {"document": file_of(pdf)}, 400, "no_file", id="wrong-field-name"),
-        pytest.param(lambda pdf: {"file": [file_of(pdf), file_of(pdf)]}, 400, "invalid_field", id="two-files"),
-        pytest.param(lambda pdf: {"file": file_of(pdf), "language": "klingon"}, 400, "invalid_field", id="unknown-language"),
-        pytest.param(lambda pdf: {"file": file_of(pdf), "title": "x" * 10_000}, 400, "invalid_field", id="long-title"),
-        pytest.param(lambda pdf: {"file": file_of(pdf), "ocr_mode": "magic"}, 400, "invalid_field", id="unknown-ocr-mode"),
-        pytest.param(lambda pdf: {"file": file_of(b"Hello, I am text.\n" * 50)}, 415, "not_pdf", id="text-named-pdf"),
+        pytest.param(
+            lambda pdf: {"file": [file_of(pdf), file_of(pdf)]}, 400, "invalid_field", id="two-files"
+        ),
+        pytest.param(
+            lambda pdf: {"file": file_of(pdf), "language": "klingon"},
+            400,
+            "invalid_field",
+            id="unknown-language",
+        ),
+        pytest.param(
+            lambda pdf: {"file": file_of(pdf), "title": "x" * 10_000}, 400, "invalid_field", id="long-title"
+        ),
+        pytest.param(
+            lambda pdf: {"file": file_of(pdf), "ocr_mode": "magic"},
+            400,
+            "invalid_field",
+            id="unknown-ocr-mode",
+        ),
+        pytest.param(
+            lambda pdf: {"file": file_of(b"Hello, I am text.\n" * 50)}, 415, "not_pdf", id="text-named-pdf"
+        ),
         pytest.param(lambda pdf: {"file": file_of(b"")}, 415, "not_pdf", id="empty-file"),
-        pytest.param(lambda pdf: {"file": file_of(b"%PDF-1.7\n" + bytes(range(256)) * 40)}, 422, "corrupt", id="header-then-garbage"),
+        pytest.param(
+            lambda pdf: {"file": file_of(b"%PDF-1.7\n" + bytes(range(256)) * 40)},
+            422,
+            "corrupt",
+            id="header-then-garbage",
+        ),
         pytest.param(lambda pdf: {"file": file_of(pdf[: len(pdf) // 2])}, 422, "corrupt", id="truncated"),
-        pytest.param(lambda pdf: {"file": file_of(encrypted(pdf, user_password="secret"))}, 422, "encrypted", id="encrypted"),
+        pytest.param(
+            lambda pdf: {"file": file_of(encrypted(pdf, user_password="secret"))},
+            422,
+            "encrypted",
+            id="encrypted",
+        ),
         pytest.param(lambda pdf: {"file": file_of(zero_page_pdf())}, 422, "no_pages", id="zero-pages"),
     ],
 )
-def test_bad_upload_is_refused_with_status_and_code(api, good_pdf_bytes, assert_nothing_left, make_data, status, code):
+def test_bad_upload_is_refused_with_status_and_code(
+    api, good_pdf_bytes, assert_nothing_left, make_data, status, code
+):
     response = post(api, make_data(good_pdf_bytes))
 
     assert response.status_code == status
@@ -100,7 +128,11 @@ def test_sse_client_gets_the_rejection_as_one_error_event(api, assert_nothing_le
     assert response["Content-Type"].startswith(SSE)
     (message,) = parse_stream(response.content)
     assert message.event == "error"
-    assert message.data == {"error": "Invalid file type", "details": "Only PDF files are allowed.", "code": "not_pdf"}
+    assert message.data == {
+        "error": "Invalid file type",
+        "details": "Only PDF files are allowed.",
+        "code": "not_pdf",
+    }
     assert_nothing_left()
 
 

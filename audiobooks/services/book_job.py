@@ -33,16 +33,25 @@ def process_book(*, book_id: int, executor=None) -> None:
     try:
         pdf_path = book.pdf.path
     except (NotImplementedError, ValueError) as exc:
-        fail_book(book=book, code=ErrorCode.FILE_MISSING, error="The original PDF is not available.", details=str(exc))
+        fail_book(
+            book=book,
+            code=ErrorCode.FILE_MISSING,
+            error="The original PDF is not available.",
+            details=str(exc),
+        )
         return
     if not book.pdf.storage.exists(book.pdf.name):
-        fail_book(book=book, code=ErrorCode.FILE_MISSING, error="The original PDF is gone.", details=book.pdf.name)
+        fail_book(
+            book=book, code=ErrorCode.FILE_MISSING, error="The original PDF is gone.", details=book.pdf.name
+        )
         return
 
     Book.objects.filter(pk=book.pk, started_at=None).update(started_at=timezone.now())
     stored = set(book.pages.values_list("page_number", flat=True))
     pages_done = len(stored)
-    publish_event(book_id=book.pk, event=events.Status(stage="extracting", message="Extracting text from pages..."))
+    publish_event(
+        book_id=book.pk, event=events.Status(stage="extracting", message="Extracting text from pages...")
+    )
     publish_event(
         book_id=book.pk,
         event=events.ProcessingStarted(

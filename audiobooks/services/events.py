@@ -45,9 +45,7 @@ def publish_event(*, book_id: int, event: Event) -> BookEvent:
         # The UPDATE holds the book's row lock until commit, so sequence numbers never collide.
         Book.objects.filter(pk=book_id).update(last_event_seq=F("last_event_seq") + 1)
         seq = Book.objects.values_list("last_event_seq", flat=True).get(pk=book_id)
-        stored = BookEvent.objects.create(
-            book_id=book_id, seq=seq, name=event.name, data=event.payload()
-        )
+        stored = BookEvent.objects.create(book_id=book_id, seq=seq, name=event.name, data=event.payload())
         transaction.on_commit(lambda: event_signal.notify(book_id))
     return stored
 

@@ -138,9 +138,7 @@ def text_layer_is_usable(text: str, *, require_devanagari: bool = False) -> bool
     if len(letters) < MIN_TEXT_LAYER_LETTERS:
         return False
     bad = text.count("(cid:") + sum(
-        1
-        for ch in text
-        if ch in "\ufffd\ufffe" or (unicodedata.category(ch) == "Cc" and ch not in "\n\r\t")
+        1 for ch in text if ch in "\ufffd\ufffe" or (unicodedata.category(ch) == "Cc" and ch not in "\n\r\t")
     )
     if bad / len(text) > MAX_BAD_CHAR_SHARE:
         return False
@@ -221,9 +219,7 @@ def extract_page(
             if mode == "text" or text_layer_is_usable(layer, require_devanagari=require_devanagari):
                 return PageResult(page_number, clean_text(layer), METHOD_TEXT)
         method = METHOD_OCR
-        text, confidence = ocr_page(
-            pdf_path, page_number, language=language, dpi=dpi, timeout=ocr_timeout
-        )
+        text, confidence = ocr_page(pdf_path, page_number, language=language, dpi=dpi, timeout=ocr_timeout)
         return PageResult(page_number, clean_text(text), METHOD_OCR, confidence)
     except Exception as exc:  # one bad page must not stop the book
         logger.warning("page %s of %s failed: %s", page_number, pdf_path, exc)
@@ -280,7 +276,5 @@ def extract_pages(
                 for pending in futures:
                     pending.cancel()
                 break
-    logger.info(
-        "extracted %d pages of %s in %.1fs", len(results), pdf_path, time.monotonic() - started
-    )
+    logger.info("extracted %d pages of %s in %.1fs", len(results), pdf_path, time.monotonic() - started)
     return results
