@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from audiobooks.services.runner import runner
+from tests.live_server import LIVE_HEARTBEAT_SECONDS, start_server, stop_server
 from tests.pdf_factory import build_pdf, english_page, hindi_page
 
 
@@ -61,3 +62,19 @@ def scanned_hindi_pdf(tmp_path) -> Path:
 def mixed_pdf(tmp_path) -> Path:
     """Page 1 a digital English page, page 2 a scanned Hindi page."""
     return build_pdf(tmp_path / "mixed.pdf", [english_page(), hindi_page(start=1)])
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """A real gunicorn + gevent server. One OCR worker makes pages finish one after
+    another, so their timing is observable; a short heartbeat keeps ping tests quick."""
+    live = start_server(
+        tmp_path_factory.mktemp("live"), OCR_WORKERS="1", SSE_HEARTBEAT_SECONDS=str(LIVE_HEARTBEAT_SECONDS)
+    )
+    yield live
+    stop_server(live.process)
+
+
+@pytest.fixture(scope="session")
+def token(server) -> str:
+    return server.token("live-reader")

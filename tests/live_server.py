@@ -12,6 +12,8 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+# The test server's heartbeat: short, so ping tests are quick.
+LIVE_HEARTBEAT_SECONDS = 1.0
 
 
 def free_port() -> int:

@@ -7,28 +7,11 @@ from datetime import datetime
 import pytest
 import requests
 
-from tests.live_server import start_server, stop_server
+from tests.live_server import LIVE_HEARTBEAT_SECONDS
 from tests.pdf_factory import build_pdf, hindi_page
 from tests.sse_client import events_only, read_messages
 
 pytestmark = pytest.mark.server
-
-HEARTBEAT_SECONDS = 1.0
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    # One OCR worker makes pages finish one after another, so their timing is observable.
-    live = start_server(
-        tmp_path_factory.mktemp("live"), OCR_WORKERS="1", SSE_HEARTBEAT_SECONDS=str(HEARTBEAT_SECONDS)
-    )
-    yield live
-    stop_server(live.process)
-
-
-@pytest.fixture(scope="module")
-def token(server) -> str:
-    return server.token("live-reader")
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +74,7 @@ def test_a_waiting_stream_gets_pings_within_the_heartbeat(server, token, scanned
     pings = [m for m in messages[:first_page] if m.comments == ["ping"]]
     assert len(pings) >= 2
     gaps = [later.arrived - earlier.arrived for earlier, later in zip(messages, messages[1:], strict=False)]
-    assert max(gaps) < HEARTBEAT_SECONDS + 0.6
+    assert max(gaps) < LIVE_HEARTBEAT_SECONDS + 0.6
 
 
 def test_dropping_the_stream_does_not_stop_the_book(server, token, scanned_book):
