@@ -172,6 +172,9 @@ BOOK_MAX_PAGES = env_int("BOOK_MAX_PAGES", 2000)
 OCR_WORKERS = env_int("OCR_WORKERS", os.cpu_count() or 1)
 OCR_DPI = env_int("OCR_DPI", 150)
 OCR_PAGE_TIMEOUT = env_float("OCR_PAGE_TIMEOUT", 120.0)
+# A page bigger than this at OCR_DPI is rendered at a lower dpi (a 200-inch page would be
+# 900 MP at 150 dpi); 40 MP is an A4 page at 1200 dpi.
+OCR_MAX_PIXELS = env_int("OCR_MAX_PIXELS", 40_000_000)
 SSE_HEARTBEAT_SECONDS = env_float("SSE_HEARTBEAT_SECONDS", 15.0)
 # A stream also re-reads the event log this often, for events written by other processes.
 SSE_POLL_SECONDS = env_float("SSE_POLL_SECONDS", 1.0)

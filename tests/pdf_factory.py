@@ -2,12 +2,16 @@
 digital pages with a real text layer, in Devanagari and Latin script."""
 
 import random
+import re
+import zlib
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 FONTS = Path("/usr/share/fonts/truetype")
@@ -36,7 +40,11 @@ PAGE_SIZE = (420, 595)
 @dataclass(frozen=True)
 class Page:
     lines: tuple[str, ...]
-    scanned: bool  # True: an image of the text, no text layer
+    scanned: bool  # True: an image of the text
+    # An invisible text layer over the scan, as scanners and broken converters leave one.
+    hidden_text: str | None = None
+    turned: int = 0  # the scan lies turned by this many degrees counter-clockwise
+    rotate_attr: int = 0  # the page's /Rotate: a viewer turns it clockwise by this much
 
 
 def hindi_page(count: int = 6, start: int = 0, scanned: bool = True) -> Page:
@@ -70,11 +78,20 @@ def build_pdf(path: Path, pages: list[Page], *, dpi: int = 150) -> Path:
     pdf = canvas.Canvas(str(path), pagesize=PAGE_SIZE)
     for number, page in enumerate(pages):
         if page.scanned:
+            image = render_scan(page.lines, dpi=dpi, seed=number).rotate(page.turned, expand=True)
+            # The page takes the image's shape: a scan lying on its side makes a landscape page.
+            size = PAGE_SIZE if page.turned % 180 == 0 else PAGE_SIZE[::-1]
+            pdf.setPageSize(size)
             buffer = BytesIO()
-            render_scan(page.lines, dpi=dpi, seed=number).save(buffer, format="PNG")
+            image.save(buffer, format="PNG")
             buffer.seek(0)
-            pdf.drawImage(ImageReader(buffer), 0, 0, width=PAGE_SIZE[0], height=PAGE_SIZE[1])
+            pdf.drawImage(ImageReader(buffer), 0, 0, width=size[0], height=size[1])
+            if page.hidden_text:
+                draw_hidden_text(pdf, page.hidden_text)
+            if page.rotate_attr:
+                pdf.setPageRotation(page.rotate_attr)
         else:
+            pdf.setPageSize(PAGE_SIZE)
             text = pdf.beginText(30, PAGE_SIZE[1] - 50)
             text.setFont("Helvetica", 11)
             for line in page.lines:
@@ -85,5 +102,65 @@ def build_pdf(path: Path, pages: list[Page], *, dpi: int = 150) -> Path:
     return path
 
 
-def pdf_bytes(pages: list[Page], tmp_dir: Path, name: str = "book.pdf") -> bytes:
-    return build_pdf(tmp_dir / name, pages).read_bytes()
+def draw_hidden_text(pdf: canvas.Canvas, text: str) -> None:
+    if "NotoDevanagari" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("NotoDevanagari", str(DEVANAGARI_FONT)))
+    devanagari = any("\u0900" <= ch <= "\u097f" for ch in text)
+    layer = pdf.beginText(30, PAGE_SIZE[1] - 50)
+    layer.setTextRenderMode(3)  # invisible, like an OCR layer
+    layer.setFont("NotoDevanagari" if devanagari else "Helvetica", 11)
+    for line in text.split("\n"):
+        layer.textLine(line)
+    pdf.drawText(layer)
+
+
+def drop_conjuncts(text: str) -> str:
+    """Hindi as a broken ToUnicode map extracts it: every conjunct (consonant + virama)
+    gone, as when ligature glyphs map to nothing."""
+    return re.sub("[\u0915-\u0939\u0958-\u095f]\u094d", "", text)
+
+
+def legacy_font_text(lines: tuple[str, ...]) -> str:
+    """What a PDF set in a legacy Hindi font (Kruti Dev style) holds: Latin codes."""
+    return "\n".join("Hkkjr ,d fo'kky ns'k gS ftldh laLd`fr cgqr iqjkuh gSA" for _ in lines)
+
+
+def huge_page_pdf(path: Path, *, side_pt: float) -> Path:
+    """One page `side_pt` points square, with a line of text on it."""
+    pdf = canvas.Canvas(str(path), pagesize=(side_pt, side_pt))
+    pdf.setFont("Helvetica", 11)
+    pdf.drawString(30, side_pt - 50, "A very large page.")
+    pdf.showPage()
+    pdf.save()
+    return path
+
+
+def image_bomb_pdf(path: Path, *, side_px: int = 35_000) -> Path:
+    """An A5 page drawing one `side_px` square 1-bit image: tiny file, gigapixel image."""
+    row = b"\x00" * ((side_px + 7) // 8)
+    compressor = zlib.compressobj(9)
+    data = b"".join(compressor.compress(row) for _ in range(side_px)) + compressor.flush()
+    content = b"q %d 0 0 %d 0 0 cm /Im1 Do Q" % PAGE_SIZE
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] " % PAGE_SIZE
+        + b"/Resources << /XObject << /Im1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+        b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
+        % (side_px, side_px)
+        + b"/BitsPerComponent 1 /Filter /FlateDecode /Length %d >>\nstream\n" % len(data)
+        + data
+        + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path

@@ -1,11 +1,25 @@
 """The extraction library on real PDFs with real tesseract and poppler (no Django needed)."""
 
+import resource
 from concurrent.futures import ThreadPoolExecutor
 
+import pypdfium2 as pdfium
 import pytest
 
 from audiobooks.services import pdf_processor_ocr as processor
-from tests.pdf_factory import HINDI_LINES, build_pdf, english_page, hindi_page
+from tests.pdf_factory import (
+    HINDI_LINES,
+    Page,
+    build_pdf,
+    drop_conjuncts,
+    english_page,
+    hindi_page,
+    huge_page_pdf,
+    image_bomb_pdf,
+    legacy_font_text,
+)
+
+HINDI_BOOK = processor.ExtractionOptions(language="hin+eng", require_devanagari=True)
 
 
 @pytest.fixture
@@ -55,9 +69,7 @@ def test_latin_text_layer_is_not_trusted_on_a_hindi_book():
 def test_auto_mode_reads_text_layers_and_ocrs_scans(three_page_book):
     reported = []
 
-    results = processor.extract_pages(
-        three_page_book, pages=[1, 2, 3], language="hin+eng", progress_callback=reported.append
-    )
+    results = processor.extract_pages(three_page_book, pages=[1, 2, 3], progress_callback=reported.append)
 
     by_page = {r.page_number: r for r in results}
     assert [by_page[n].method for n in (1, 2, 3)] == ["text", "ocr", "text"]
@@ -79,15 +91,15 @@ def test_parallel_extraction_reports_every_page_once_in_completion_order(three_p
 
 
 def test_ocr_mode_ignores_the_text_layer_and_text_mode_never_ocrs(three_page_book):
-    ocr = processor.extract_page(three_page_book, 1, language="eng", mode="ocr")
-    text_only = processor.extract_page(three_page_book, 2, mode="text")
+    ocr = processor.extract_page(three_page_book, 1, processor.ExtractionOptions(language="eng", mode="ocr"))
+    text_only = processor.extract_page(three_page_book, 2, processor.ExtractionOptions(mode="text"))
 
     assert ocr.method == "ocr" and "quick brown fox" in ocr.text
     assert (text_only.method, text_only.text) == ("text", "")
 
 
 def test_a_page_that_fails_comes_back_with_its_error_instead_of_raising(three_page_book):
-    result = processor.extract_page(three_page_book, 2, ocr_timeout=0.001)
+    result = processor.extract_page(three_page_book, 2, processor.ExtractionOptions(ocr_timeout=0.001))
 
     assert (result.text, result.method) == ("", "ocr")
     assert "timeout" in result.error.lower()
@@ -95,3 +107,118 @@ def test_a_page_that_fails_comes_back_with_its_error_instead_of_raising(three_pa
 
 def test_clean_text_drops_control_characters_and_extra_blank_lines():
     assert processor.clean_text("a \r\nb\x0c\n\n\n\nc  ") == "a\nb\n\nc"
+
+
+# --- Hindi text layers that must not be trusted ---------------------------------------
+
+
+def hindi_scan_with_layer(tmp_path, layer: str):
+    lines = hindi_page(count=8).lines
+    return build_pdf(tmp_path / "layered.pdf", [Page(lines, scanned=True, hidden_text=layer)]), lines
+
+
+def test_a_sound_hindi_text_layer_is_used_as_is(tmp_path):
+    pdf, lines = hindi_scan_with_layer(tmp_path, "\n".join(hindi_page(count=8).lines))
+
+    result = processor.extract_page(pdf, 1, HINDI_BOOK)
+
+    assert result.method == "text"
+    assert lines[1] in result.text
+
+
+@pytest.mark.parametrize(
+    "broken_layer",
+    [
+        pytest.param(lambda lines: drop_conjuncts("\n".join(lines)), id="conjuncts-missing"),
+        pytest.param(legacy_font_text, id="legacy-font-latin-codes"),
+    ],
+)
+def test_a_broken_hindi_text_layer_is_ocred_instead(tmp_path, broken_layer):
+    lines = hindi_page(count=8).lines
+    pdf, _ = hindi_scan_with_layer(tmp_path, broken_layer(lines))
+    layer, _, _ = processor.read_page_layer(pdfium.PdfDocument(pdf), 1)
+    assert layer.strip(), "the test PDF must carry the broken layer"
+
+    result = processor.extract_page(pdf, 1, HINDI_BOOK)
+
+    assert result.method == "ocr"
+    assert lines[4] in result.text  # "राष्ट्रपति ..." with its conjuncts, read from the image
+
+
+def test_devanagari_soundness_checks():
+    sound = " ".join(HINDI_LINES * 3)
+    assert processor.devanagari_is_sound(sound)
+    assert not processor.devanagari_is_sound(drop_conjuncts(sound))
+    assert not processor.devanagari_is_sound("ि कताब " * 40)  # vowel signs starting words
+    assert not processor.devanagari_is_sound("क◌ि " + sound)
+
+
+# --- Guards ----------------------------------------------------------------------------
+
+
+def test_a_gigapixel_image_in_a_tiny_file_is_rendered_without_the_memory(tmp_path):
+    pdf = image_bomb_pdf(tmp_path / "bomb.pdf")
+    assert pdf.stat().st_size < 200_000
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+    result = processor.extract_page(pdf, 1, processor.ExtractionOptions(language="eng", ocr_timeout=60))
+
+    assert result.error == "" and result.method == "ocr"
+    # The 35,000 x 35,000 image is 1.2 GB decoded; the renderer streamed it instead.
+    peak_child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert peak_child_kb < max(before, 400_000)
+
+
+def test_a_huge_page_is_rendered_within_the_pixel_budget(tmp_path, monkeypatch):
+    pdf = huge_page_pdf(tmp_path / "huge.pdf", side_pt=14_400)  # 200 x 200 inches
+    rendered_dpi = []
+    real_convert = processor.convert_from_path
+
+    def spy(*args, **kwargs):
+        rendered_dpi.append(kwargs["dpi"])
+        return real_convert(*args, **kwargs)
+
+    monkeypatch.setattr(processor, "convert_from_path", spy)
+
+    result = processor.extract_page(pdf, 1, processor.ExtractionOptions(mode="ocr", max_pixels=4_000_000))
+
+    assert result.error == ""
+    assert rendered_dpi == [10]  # 200 in x 10 dpi = 2,000 px a side = 4 MP, not 900 MP at 150 dpi
+
+
+def test_dpi_budget_arithmetic():
+    a4 = (595, 842)
+    assert processor.dpi_within_budget(*a4, dpi=150, max_pixels=40_000_000) == 150
+    assert processor.dpi_within_budget(14_400, 14_400, dpi=150, max_pixels=40_000_000) == 31
+
+
+# --- Rotation --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("turned", [90, 180, 270])
+def test_a_scan_lying_turned_is_read_upright(tmp_path, turned):
+    lines = english_page(count=8, scanned=True).lines
+    pdf = build_pdf(tmp_path / "turned.pdf", [Page(lines, scanned=True, turned=turned)])
+
+    result = processor.extract_page(pdf, 1, processor.ExtractionOptions(language="eng"))
+
+    assert result.error == ""
+    assert lines[0] in result.text and lines[2] in result.text
+
+
+def test_a_hindi_scan_upside_down_is_read_upright(tmp_path):
+    lines = hindi_page(count=10).lines
+    pdf = build_pdf(tmp_path / "upside-down.pdf", [Page(lines, scanned=True, turned=180)])
+
+    result = processor.extract_page(pdf, 1, HINDI_BOOK)
+
+    assert lines[1] in result.text
+
+
+def test_a_page_rotate_attribute_is_honoured(tmp_path):
+    lines = english_page(count=8, scanned=True).lines
+    pdf = build_pdf(tmp_path / "rotate-attr.pdf", [Page(lines, scanned=True, turned=90, rotate_attr=90)])
+
+    result = processor.extract_page(pdf, 1, processor.ExtractionOptions(language="eng"))
+
+    assert lines[0] in result.text

@@ -14,7 +14,7 @@ from audiobooks import events
 from audiobooks.errors import ErrorCode
 from audiobooks.models import Book, BookPage
 from audiobooks.services.events import publish_event
-from audiobooks.services.pdf_processor_ocr import PageResult, extract_pages
+from audiobooks.services.pdf_processor_ocr import ExtractionOptions, PageResult, extract_pages
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +23,17 @@ TESSERACT_LANGUAGES = {
     Book.Language.ENGLISH: "eng",
     Book.Language.HINGLISH: "hin+eng",
 }
+
+
+def extraction_options(book: Book) -> ExtractionOptions:
+    return ExtractionOptions(
+        language=TESSERACT_LANGUAGES[book.language],
+        mode=book.ocr_mode,
+        require_devanagari=book.language == Book.Language.HINDI,
+        dpi=settings.OCR_DPI,
+        ocr_timeout=settings.OCR_PAGE_TIMEOUT,
+        max_pixels=settings.OCR_MAX_PIXELS,
+    )
 
 
 def process_book(*, book_id: int, executor=None) -> None:
@@ -96,11 +107,7 @@ def process_book(*, book_id: int, executor=None) -> None:
         extract_pages(
             pdf_path,
             pages=[n for n in range(1, book.total_pages + 1) if n not in stored],
-            language=TESSERACT_LANGUAGES[book.language],
-            mode=book.ocr_mode,
-            require_devanagari=book.language == Book.Language.HINDI,
-            dpi=settings.OCR_DPI,
-            ocr_timeout=settings.OCR_PAGE_TIMEOUT,
+            options=extraction_options(book),
             executor=executor,
             progress_callback=store_page,
         )
