@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from tests.live_server import LIVE_HEARTBEAT_SECONDS
-from tests.pdf_factory import build_pdf, hindi_page
+from tests.pdf_factory import build_pdf, english_page, hindi_page
 from tests.sse_client import events_only, read_messages
 
 pytestmark = pytest.mark.server
@@ -94,3 +94,26 @@ def test_dropping_the_stream_does_not_stop_the_book(server, token, scanned_book)
         time.sleep(0.5)
     assert (book["status"], book["pages_done"]) == ("completed", 4)
     assert sorted(stored_times(server, token, book_id)) == [1, 2, 3, 4]
+
+
+def test_a_big_digital_book_does_not_starve_another_stream(server, token, tmp_path):
+    """Under the gevent worker, 600 text-layer pages extracted in a row must leave the loop
+    free: a new request is answered at once and a stream waiting behind them keeps its
+    heartbeat."""
+    digital = build_pdf(tmp_path / "digital-600.pdf", [english_page(count=20, start=i) for i in range(600)])
+    scanned = build_pdf(tmp_path / "waiting.pdf", [hindi_page(count=4)])
+    big = threading.Thread(
+        target=lambda: list(upload_stream(server, token, digital, language="english").iter_content(None))
+    )
+    big.start()
+    time.sleep(0.3)
+    requested = time.time()
+    with upload_stream(server, token, scanned, title="Waiting") as response:
+        messages = list(read_messages(response.iter_content(chunk_size=None)))
+    big.join()
+
+    assert messages[0].arrived - requested < 0.5
+    assert events_only(messages)[-1].event == "completed"
+    assert any(m.comments == ["ping"] for m in messages)
+    gaps = [later.arrived - earlier.arrived for earlier, later in zip(messages, messages[1:], strict=False)]
+    assert max(gaps) < LIVE_HEARTBEAT_SECONDS + 1.0

@@ -1,6 +1,7 @@
 """The upload stream, in process: event order and shapes, pages stored, real OCR."""
 
 import dataclasses
+import threading
 
 import pytest
 
@@ -138,3 +139,39 @@ def test_original_pdf_is_kept_and_served_to_its_owner(api, digital_english_pdf):
 
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == digital_english_pdf.read_bytes()
+
+
+def test_books_share_one_page_pool_capped_by_ocr_workers(user, settings, monkeypatch, tmp_path):
+    from audiobooks.services import books, pdf_processor_ocr
+    from audiobooks.services.runner import InProcessRunner
+    from tests.conftest import client_for
+
+    settings.OCR_WORKERS = 2
+    fresh_runner = InProcessRunner()
+    monkeypatch.setattr(books, "runner", fresh_runner)
+    running, peak, lock = 0, 0, threading.Lock()
+    real_ocr_page = pdf_processor_ocr.ocr_page
+
+    def counting_ocr_page(*args, **kwargs):
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        try:
+            return real_ocr_page(*args, **kwargs)
+        finally:
+            with lock:
+                running -= 1
+
+    monkeypatch.setattr(pdf_processor_ocr, "ocr_page", counting_ocr_page)
+    pdfs = [build_pdf(tmp_path / f"book{n}.pdf", [hindi_page(count=3, start=n)] * 2) for n in range(3)]
+    uploads = [threading.Thread(target=upload, args=(client_for(user), pdf)) for pdf in pdfs]
+    for thread in uploads:
+        thread.start()
+    for thread in uploads:
+        thread.join()
+    assert fresh_runner.wait_idle(timeout=120)
+
+    assert Book.objects.filter(status=Book.Status.COMPLETED).count() == 3
+    assert BookPage.objects.count() == 6
+    assert peak == 2  # three books, six pages, never more than OCR_WORKERS at once

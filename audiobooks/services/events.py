@@ -16,24 +16,34 @@ from audiobooks.models import Book, BookEvent
 
 
 class _EventSignal:
-    """Lets streams sleep until their book has a new event in this process."""
+    """Lets streams sleep until their own book has a new event in this process."""
 
     def __init__(self) -> None:
-        self._condition = threading.Condition()
+        self._lock = threading.Lock()
         self._versions: dict[int, int] = {}
+        self._conditions: dict[int, threading.Condition] = {}
+        self._waiters: dict[int, int] = {}
 
     def version(self, book_id: int) -> int:
-        with self._condition:
+        with self._lock:
             return self._versions.get(book_id, 0)
 
     def notify(self, book_id: int) -> None:
-        with self._condition:
+        with self._lock:
             self._versions[book_id] = self._versions.get(book_id, 0) + 1
-            self._condition.notify_all()
+            if book_id in self._conditions:
+                self._conditions[book_id].notify_all()
 
     def wait(self, book_id: int, seen_version: int, timeout: float) -> None:
-        with self._condition:
-            self._condition.wait_for(lambda: self._versions.get(book_id, 0) != seen_version, timeout)
+        with self._lock:
+            condition = self._conditions.setdefault(book_id, threading.Condition(self._lock))
+            self._waiters[book_id] = self._waiters.get(book_id, 0) + 1
+            try:
+                condition.wait_for(lambda: self._versions.get(book_id, 0) != seen_version, timeout)
+            finally:
+                self._waiters[book_id] -= 1
+                if not self._waiters[book_id]:
+                    del self._waiters[book_id], self._conditions[book_id]
 
 
 event_signal = _EventSignal()
@@ -61,12 +71,21 @@ def follow_events(
     """
     last_seq = after_seq
     last_output = time.monotonic()
+
+    def new_events() -> list[BookEvent]:
+        return list(BookEvent.objects.filter(book_id=book_id, seq__gt=last_seq).order_by("seq"))
+
     while True:
         version = event_signal.version(book_id)
-        # Read the status before the events: a book that finished did so in the same
-        # transaction as its terminal event, so that event is then already visible.
-        status = Book.objects.filter(pk=book_id).values_list("status", flat=True).first()
-        events = list(BookEvent.objects.filter(book_id=book_id, seq__gt=last_seq).order_by("seq"))
+        events = new_events()
+        if not events:
+            status = Book.objects.filter(pk=book_id).values_list("status", flat=True).first()
+            if status != Book.Status.PROCESSING:
+                # A book finishes in the same transaction as its terminal event, so if it
+                # finished since the read above, that event is visible now.
+                for event in new_events():
+                    yield event
+                return
         for event in events:
             yield event
             last_seq = event.seq
@@ -75,8 +94,6 @@ def follow_events(
         if events:
             last_output = time.monotonic()
             continue
-        if status != Book.Status.PROCESSING:
-            return
         if time.monotonic() - last_output >= heartbeat_seconds:
             yield None
             last_output = time.monotonic()

@@ -316,6 +316,25 @@ def mean_confidence(tsv: str) -> float | None:
     return round(sum(scores) / len(scores), 1) if scores else None
 
 
+_last_loop_turn = time.monotonic()
+LOOP_TURN_SECONDS = 0.05
+
+
+def let_others_run() -> None:
+    """Yield between pages. Text-layer pages never wait on I/O, so under gevent a worker
+    would run a whole queue of them back to back and every stream of the process would
+    stall. sleep(0) lets ready greenlets run but not the event loop (sockets, timers);
+    a real sleep does, but costs a loop turn, so take one only every LOOP_TURN_SECONDS.
+    Outside gevent both are harmless."""
+    global _last_loop_turn
+    now = time.monotonic()
+    if now - _last_loop_turn >= LOOP_TURN_SECONDS:
+        _last_loop_turn = now
+        time.sleep(0.001)
+    else:
+        time.sleep(0)
+
+
 def extract_page(
     pdf_path: str | Path,
     page_number: int,
@@ -343,6 +362,8 @@ def extract_page(
     except Exception as exc:  # one bad page must not stop the book
         logger.warning("page %s of %s failed: %s", page_number, pdf_path, exc)
         return PageResult(page_number, "", method, error=f"{type(exc).__name__}: {exc}")
+    finally:
+        let_others_run()
 
 
 def extract_pages(
