@@ -7,7 +7,7 @@ SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-hin poppler-utils fonts-noto-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8000
 
-.PHONY: run test system-packages migrate demo-user clean
+.PHONY: run test bench system-packages migrate demo-user clean
 
 system-packages:
 	@if ! command -v tesseract >/dev/null || ! command -v pdftoppm >/dev/null || ! command -v curl >/dev/null \
@@ -48,6 +48,9 @@ run: demo-user
 test: system-packages $(VENV)/.dev
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-tests-only-secret-key-not-for-production-use} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: system-packages $(VENV)/.dev
+	$(BIN)/python -m bench $(BOOKS)
 
 clean:
 	rm -rf $(VENV) var

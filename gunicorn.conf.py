@@ -16,3 +16,10 @@ keepalive = 5
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+
+def post_worker_init(worker):
+    """Take up books a dead process left half done, and keep this worker's leases fresh."""
+    from audiobooks.services.runner import runner
+
+    runner.start_maintenance()

@@ -17,6 +17,10 @@ class ErrorCode(StrEnum):
     TOO_MANY_PAGES = "too_many_pages"
     OCR_FAILED = "ocr_failed"
     FILE_MISSING = "file_missing"
+    CANCELLED = "cancelled"
+    NOT_CANCELLABLE = "not_cancellable"
+    NOT_RETRYABLE = "not_retryable"
+    LENGTH_REQUIRED = "length_required"
     NOT_AUTHENTICATED = "not_authenticated"
     INVALID_TOKEN = "invalid_token"
     AUTHENTICATION_FAILED = "authentication_failed"
@@ -39,6 +43,10 @@ HTTP_STATUS = {
     ErrorCode.PERMISSION_DENIED: 403,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.CANCELLED: 409,
+    ErrorCode.NOT_CANCELLABLE: 409,
+    ErrorCode.NOT_RETRYABLE: 409,
+    ErrorCode.LENGTH_REQUIRED: 411,
     ErrorCode.TOO_LARGE: 413,
     ErrorCode.NOT_PDF: 415,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,

@@ -7,6 +7,7 @@ class Book(models.Model):
         PROCESSING = "processing"
         COMPLETED = "completed"
         FAILED = "failed"
+        CANCELLED = "cancelled"
 
     class Language(models.TextChoices):
         HINDI = "hindi"
@@ -33,6 +34,9 @@ class Book(models.Model):
     error_message = models.TextField(blank=True, default="")
     # The sequence number of the newest stored event; bumped under the row lock.
     last_event_seq = models.PositiveIntegerField(default=0)
+    # Which process is extracting the book, and when it last said so (its lease).
+    worker_id = models.CharField(max_length=128, blank=True, default="")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -8,6 +8,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
 
@@ -20,7 +21,7 @@ from audiobooks.serializers import (
     BookUploadSerializer,
     RegisterSerializer,
 )
-from audiobooks.services.books import create_book_from_upload, delete_book
+from audiobooks.services.books import cancel_book, create_book_from_upload, delete_book, retry_book
 from audiobooks.services.events import follow_events
 from audiobooks.utils.sse import EventStreamRenderer, event_stream_response
 
@@ -59,24 +60,40 @@ def book_event_stream(*, book_id: int, after_seq: int = 0):
     )
 
 
+def create_book_from_request(request):
+    """Shared by both upload endpoints: the file and fields from the multipart body."""
+    if "CONTENT_LENGTH" not in request.META and "chunked" in request.headers.get("Transfer-Encoding", ""):
+        # Django reads no body without a length, so a chunked upload would look empty.
+        raise BookError(
+            ErrorCode.LENGTH_REQUIRED, "Length required", "Send the upload with a Content-Length."
+        )
+    files = request.FILES.getlist("file")
+    if not files:
+        raise BookError(ErrorCode.NO_FILE, "No file provided", "Send the PDF in the multipart field 'file'.")
+    if len(files) > 1:
+        raise BookError(ErrorCode.INVALID_FIELD, "Too many files", "Send exactly one PDF per upload.")
+    fields = BookUploadSerializer(data=request.data)
+    fields.is_valid(raise_exception=True)
+    return create_book_from_upload(user=request.user, upload=files[0], **fields.validated_data)
+
+
+class UploadRateThrottle(ScopedRateThrottle):
+    """Counts uploads (POSTs) only, so reading a book list is never throttled."""
+
+    def allow_request(self, request, view) -> bool:
+        return request.method != "POST" or super().allow_request(request, view)
+
+
 class BookUploadStreamView(APIView):
     """POST a PDF; the response is the book's live event stream."""
 
     # Without the event-stream renderer DRF answers `Accept: text/event-stream` with 406.
     renderer_classes = [JSONRenderer, EventStreamRenderer]
+    throttle_classes = [UploadRateThrottle]
     throttle_scope = "uploads"
 
     def post(self, request):
-        files = request.FILES.getlist("file")
-        if not files:
-            raise BookError(
-                ErrorCode.NO_FILE, "No file provided", "Send the PDF in the multipart field 'file'."
-            )
-        if len(files) > 1:
-            raise BookError(ErrorCode.INVALID_FIELD, "Too many files", "Send exactly one PDF per upload.")
-        fields = BookUploadSerializer(data=request.data)
-        fields.is_valid(raise_exception=True)
-        book = create_book_from_upload(user=request.user, upload=files[0], **fields.validated_data)
+        book = create_book_from_request(request)
         return book_event_stream(book_id=book.pk)
 
 
@@ -98,7 +115,11 @@ class BookEventsView(APIView):
 
 
 class BookListView(ListAPIView):
+    """GET: my books. POST: the same upload as upload-sse/, answered 202 at once."""
+
     serializer_class = BookSerializer
+    throttle_classes = [UploadRateThrottle]
+    throttle_scope = "uploads"
 
     def get_queryset(self):
         status_filter = self.request.query_params.get("status")
@@ -107,6 +128,12 @@ class BookListView(ListAPIView):
                 ErrorCode.INVALID_FIELD, "Unknown status", f"Use one of: {', '.join(Book.Status.values)}."
             )
         return selectors.books_for_user(user=self.request.user, status=status_filter)
+
+    def post(self, request):
+        book = create_book_from_request(request)
+        book = selectors.get_book_for_user(user=request.user, book_id=book.pk)
+        body = BookSerializer(book, context={"request": request}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["events_url"]})
 
 
 class BookDetailView(APIView):
@@ -117,6 +144,27 @@ class BookDetailView(APIView):
     def delete(self, request, book_id: int):
         delete_book(book=selectors.get_book_for_user(user=request.user, book_id=book_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BookCancelView(APIView):
+    def post(self, request, book_id: int):
+        book = selectors.get_book_for_user(user=request.user, book_id=book_id)
+        cancel_book(book=book)
+        book = selectors.get_book_for_user(user=request.user, book_id=book_id)
+        return Response(BookSerializer(book, context={"request": request}).data)
+
+
+class BookRetryView(APIView):
+    """Re-process a failed or cancelled book; the response streams like the upload."""
+
+    renderer_classes = [JSONRenderer, EventStreamRenderer]
+    throttle_classes = [UploadRateThrottle]
+    throttle_scope = "uploads"
+
+    def post(self, request, book_id: int):
+        book = selectors.get_book_for_user(user=request.user, book_id=book_id)
+        after_seq = retry_book(book=book)
+        return book_event_stream(book_id=book.pk, after_seq=after_seq)
 
 
 class BookPdfView(APIView):

@@ -175,6 +175,8 @@ OCR_PAGE_TIMEOUT = env_float("OCR_PAGE_TIMEOUT", 120.0)
 # A page bigger than this at OCR_DPI is rendered at a lower dpi (a 200-inch page would be
 # 900 MP at 150 dpi); 40 MP is an A4 page at 1200 dpi.
 OCR_MAX_PIXELS = env_int("OCR_MAX_PIXELS", 40_000_000)
+# A book whose process has not renewed its lease for this long is taken up by another.
+BOOK_LEASE_SECONDS = env_float("BOOK_LEASE_SECONDS", 60.0)
 SSE_HEARTBEAT_SECONDS = env_float("SSE_HEARTBEAT_SECONDS", 15.0)
 # A stream also re-reads the event log this often, for events written by other processes.
 SSE_POLL_SECONDS = env_float("SSE_POLL_SECONDS", 1.0)

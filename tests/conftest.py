@@ -69,7 +69,10 @@ def server(tmp_path_factory):
     """A real gunicorn + gevent server. One OCR worker makes pages finish one after
     another, so their timing is observable; a short heartbeat keeps ping tests quick."""
     live = start_server(
-        tmp_path_factory.mktemp("live"), OCR_WORKERS="1", SSE_HEARTBEAT_SECONDS=str(LIVE_HEARTBEAT_SECONDS)
+        tmp_path_factory.mktemp("live"),
+        OCR_WORKERS="1",
+        SSE_HEARTBEAT_SECONDS=str(LIVE_HEARTBEAT_SECONDS),
+        BOOK_MAX_UPLOAD_BYTES=str(8 * 1024 * 1024),
     )
     yield live
     stop_server(live.process)

@@ -26,7 +26,16 @@ def free_port() -> int:
 class LiveServer:
     url: str
     process: subprocess.Popen
-    log_path: Path
+    workdir: Path
+    env: dict
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / "server.log"
+
+    @property
+    def upload_tmp(self) -> Path:
+        return self.workdir / "upload-tmp"
 
     def token(self, username: str, password: str = "kitaab-padhna-2026") -> str:
         requests.post(
@@ -43,6 +52,7 @@ class LiveServer:
 
 
 def start_server(workdir: Path, **env_overrides: str) -> LiveServer:
+    """Migrate the database in `workdir` and serve it; the same folder serves again after a crash."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {
@@ -51,9 +61,12 @@ def start_server(workdir: Path, **env_overrides: str) -> LiveServer:
         "SQLITE_PATH": str(workdir / "db.sqlite3"),
         "MEDIA_ROOT": str(workdir / "media"),
         "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "FILE_UPLOAD_TEMP_DIR": str(workdir / "upload-tmp"),
         "AUTH_RATE": "1000/minute",
+        "BOOK_UPLOAD_RATE": "1000/hour",
         **env_overrides,
     }
+    (workdir / "upload-tmp").mkdir(exist_ok=True)
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
@@ -62,7 +75,7 @@ def start_server(workdir: Path, **env_overrides: str) -> LiveServer:
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "backend.wsgi"],
         cwd=ROOT,
         env=env,
-        stdout=log_path.open("wb"),
+        stdout=log_path.open("ab"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
@@ -73,7 +86,7 @@ def start_server(workdir: Path, **env_overrides: str) -> LiveServer:
             raise RuntimeError(f"server exited: {log_path.read_text()}")
         try:
             requests.get(f"{url}/api/books/", timeout=1)
-            return LiveServer(url, process, log_path)
+            return LiveServer(url, process, workdir, env)
         except requests.ConnectionError:
             time.sleep(0.2)
     stop_server(process)
@@ -88,3 +101,9 @@ def stop_server(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def kill_server(process: subprocess.Popen) -> None:
+    """kill -9 the server and its workers and children, as a crash would."""
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()

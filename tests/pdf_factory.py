@@ -9,6 +9,8 @@ from io import BytesIO
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import FloatObject, NameObject
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -163,4 +165,65 @@ def image_bomb_pdf(path: Path, *, side_px: int = 35_000) -> Path:
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     path.write_bytes(bytes(out))
+    return path
+
+
+def vector_text_pdf(path: Path, lines: tuple[str, ...]) -> Path:
+    """Text drawn only as filled rectangles (the rendered glyphs traced row by row):
+    no text layer and no image, as PDFs with text converted to outlines are."""
+    dpi = 144
+    bitmap = render_scan(lines, dpi=dpi).point(lambda value: 255 if value < 128 else 0).convert("1")
+    pdf = canvas.Canvas(str(path), pagesize=PAGE_SIZE)
+    width, height = bitmap.size
+    pixels = bitmap.load()
+    unit = 72 / dpi  # one pixel, in points
+    for y in range(height):
+        x = 0
+        while x < width:
+            if pixels[x, y]:
+                start = x
+                while x < width and pixels[x, y]:
+                    x += 1
+                pdf.rect(
+                    start * unit, PAGE_SIZE[1] - (y + 1) * unit, (x - start) * unit, unit, stroke=0, fill=1
+                )
+            x += 1
+    pdf.showPage()
+    pdf.save()
+    return path
+
+
+def text_without_unicode_map_pdf(path: Path, lines: tuple[str, ...]) -> Path:
+    """A digital page in an embedded TrueType font whose /ToUnicode map is removed."""
+    if "DejaVu" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("DejaVu", str(LATIN_FONT)))
+    pdf = canvas.Canvas(str(path), pagesize=PAGE_SIZE)
+    pdf.setFont("DejaVu", 11)
+    for number, line in enumerate(lines):
+        pdf.drawString(30, PAGE_SIZE[1] - 50 - 16 * number, line)
+    pdf.showPage()
+    pdf.save()
+    writer = PdfWriter(clone_from=PdfReader(str(path)))
+    for page in writer.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font.get_object().pop(NameObject("/ToUnicode"), None)
+    writer.write(str(path))
+    return path
+
+
+def blank_pages_pdf(path: Path, count: int) -> Path:
+    """`count` empty pages in a small file."""
+    writer = PdfWriter()
+    for _ in range(count):
+        writer.add_blank_page(width=PAGE_SIZE[0], height=PAGE_SIZE[1])
+    writer.write(str(path))
+    return path
+
+
+def with_user_unit(source: Path, path: Path, user_unit: float) -> Path:
+    """`source` with a /UserUnit on every page: 1 unit = `user_unit`/72 inch."""
+    writer = PdfWriter(clone_from=PdfReader(str(source)))
+    for page in writer.pages:
+        page[NameObject("/UserUnit")] = FloatObject(user_unit)
+    writer.write(str(path))
     return path

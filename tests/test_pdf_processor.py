@@ -3,7 +3,6 @@
 import resource
 from concurrent.futures import ThreadPoolExecutor
 
-import pypdfium2 as pdfium
 import pytest
 
 from audiobooks.services import pdf_processor_ocr as processor
@@ -136,7 +135,8 @@ def test_a_sound_hindi_text_layer_is_used_as_is(tmp_path):
 def test_a_broken_hindi_text_layer_is_ocred_instead(tmp_path, broken_layer):
     lines = hindi_page(count=8).lines
     pdf, _ = hindi_scan_with_layer(tmp_path, broken_layer(lines))
-    layer, _, _ = processor.read_page_layer(pdfium.PdfDocument(pdf), 1)
+    with processor.PdfPages(pdf) as pages:
+        layer, _, _ = pages.layer(1)
     assert layer.strip(), "the test PDF must carry the broken layer"
 
     result = processor.extract_page(pdf, 1, HINDI_BOOK)

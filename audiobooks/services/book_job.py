@@ -13,6 +13,7 @@ from django.utils import timezone
 from audiobooks import events
 from audiobooks.errors import ErrorCode
 from audiobooks.models import Book, BookPage
+from audiobooks.services import book_lease
 from audiobooks.services.events import publish_event
 from audiobooks.services.pdf_processor_ocr import ExtractionOptions, PageResult, extract_pages
 
@@ -36,21 +37,12 @@ def extraction_options(book: Book) -> ExtractionOptions:
     )
 
 
-def process_book(*, book_id: int, executor=None) -> None:
+def process_book(*, book_id: int, executor=None, replacing: str | None = None) -> None:
+    """Run the book's job if its lease can be had; `replacing` names a dead holder."""
+    if not book_lease.claim(book_id=book_id, replacing=replacing):
+        return
     book = Book.objects.get(pk=book_id)
-    if book.status != Book.Status.PROCESSING:
-        return
     started = time.monotonic()
-    try:
-        pdf_path = book.pdf.path
-    except (NotImplementedError, ValueError) as exc:
-        fail_book(
-            book=book,
-            code=ErrorCode.FILE_MISSING,
-            error="The original PDF is not available.",
-            details=str(exc),
-        )
-        return
     if not book.pdf.storage.exists(book.pdf.name):
         fail_book(
             book=book, code=ErrorCode.FILE_MISSING, error="The original PDF is gone.", details=book.pdf.name
@@ -79,6 +71,9 @@ def process_book(*, book_id: int, executor=None) -> None:
     def store_page(result: PageResult) -> None:
         nonlocal pages_done
         with transaction.atomic():
+            # Cancelled, deleted or taken over since the page started: it is not ours to store.
+            if not book_lease.holds(book_id=book.pk):
+                return
             _, created = BookPage.objects.update_or_create(
                 book_id=book.pk,
                 page_number=result.page_number,
@@ -105,47 +100,58 @@ def process_book(*, book_id: int, executor=None) -> None:
 
     try:
         extract_pages(
-            pdf_path,
+            book.pdf.path,
             pages=[n for n in range(1, book.total_pages + 1) if n not in stored],
             options=extraction_options(book),
             executor=executor,
             progress_callback=store_page,
+            should_stop=lambda: not book_lease.holds(book_id=book.pk),
         )
     except Exception as exc:
         logger.exception("book %s failed", book.pk)
         fail_book(book=book, code=ErrorCode.OCR_FAILED, error="Text extraction failed.", details=str(exc))
         return
-    complete_book(book=book, duration_s=time.monotonic() - started)
+    if book_lease.holds(book_id=book.pk):
+        complete_book(book=book, duration_s=time.monotonic() - started)
+
+
+def finish_book(*, book: Book, status: str, event: events.Event, **fields) -> bool:
+    """Move a processing book to `status` and publish its terminal event, atomically.
+    False when the book was no longer processing (cancelled or deleted meanwhile)."""
+    with transaction.atomic():
+        finished = Book.objects.filter(pk=book.pk, status=Book.Status.PROCESSING).update(
+            status=status, worker_id="", finished_at=timezone.now(), **fields
+        )
+        if finished:
+            publish_event(book_id=book.pk, event=event)
+    return bool(finished)
 
 
 def complete_book(*, book: Book, duration_s: float) -> None:
     publish_event(book_id=book.pk, event=events.Status(stage="saving", message="Saving the book..."))
     pages = book.pages.all()
-    failed = list(pages.exclude(error="").values_list("page_number", flat=True))
-    with transaction.atomic():
-        Book.objects.filter(pk=book.pk).update(status=Book.Status.COMPLETED, finished_at=timezone.now())
-        publish_event(
+    finish_book(
+        book=book,
+        status=Book.Status.COMPLETED,
+        event=events.Completed(
             book_id=book.pk,
-            event=events.Completed(
-                book_id=book.pk,
-                title=book.title,
-                author=book.author,
-                total_pages=book.total_pages,
-                message="Upload completed successfully!",
-                pages_ocr=pages.filter(method=BookPage.Method.OCR, error="").count(),
-                pages_text=pages.filter(method=BookPage.Method.TEXT, error="").count(),
-                failed_pages=failed,
-                duration_s=round(duration_s, 2),
-            ),
-        )
+            title=book.title,
+            author=book.author,
+            total_pages=book.total_pages,
+            message="Upload completed successfully!",
+            pages_ocr=pages.filter(method=BookPage.Method.OCR, error="").count(),
+            pages_text=pages.filter(method=BookPage.Method.TEXT, error="").count(),
+            failed_pages=list(pages.exclude(error="").values_list("page_number", flat=True)),
+            duration_s=round(duration_s, 2),
+        ),
+    )
 
 
-def fail_book(*, book: Book, code: ErrorCode, error: str, details: str = "") -> None:
-    with transaction.atomic():
-        Book.objects.filter(pk=book.pk).update(
-            status=Book.Status.FAILED,
-            error_code=code,
-            error_message=f"{error} {details}".strip(),
-            finished_at=timezone.now(),
-        )
-        publish_event(book_id=book.pk, event=events.Error(error=error, details=details, code=code))
+def fail_book(*, book: Book, code: ErrorCode, error: str, details: str = "") -> bool:
+    return finish_book(
+        book=book,
+        status=Book.Status.CANCELLED if code == ErrorCode.CANCELLED else Book.Status.FAILED,
+        event=events.Error(error=error, details=details, code=code),
+        error_code=code,
+        error_message=f"{error} {details}".strip(),
+    )

@@ -10,6 +10,7 @@ from django.db import transaction
 from audiobooks import events
 from audiobooks.errors import BookError, ErrorCode
 from audiobooks.models import Book
+from audiobooks.services.book_job import fail_book
 from audiobooks.services.events import publish_event
 from audiobooks.services.pdf_processor_ocr import PdfRejected, count_pages
 from audiobooks.services.runner import runner
@@ -86,6 +87,48 @@ def create_book_from_upload(
         book.pdf.delete(save=False)
         raise
     return book
+
+
+def cancel_book(*, book: Book) -> None:
+    """Stop a processing book; its job notices before its next page. Pages so far stay."""
+    done = book.pages.count()
+    stopped = fail_book(
+        book=book,
+        code=ErrorCode.CANCELLED,
+        error="Cancelled",
+        details=f"Cancelled by its owner with {done} of {book.total_pages} pages stored.",
+    )
+    if not stopped:
+        raise BookError(
+            ErrorCode.NOT_CANCELLABLE,
+            "Not processing",
+            f"The book is {book.status}; only a processing book can be cancelled.",
+        )
+
+
+def retry_book(*, book: Book) -> int:
+    """Process a failed or cancelled book again, skipping its stored pages. Returns the
+    sequence number the retry's events come after."""
+    retryable = (Book.Status.FAILED, Book.Status.CANCELLED)
+    done = book.pages.count()
+    with transaction.atomic():
+        reopened = Book.objects.filter(pk=book.pk, status__in=retryable).update(
+            status=Book.Status.PROCESSING, error_code="", error_message="", finished_at=None, worker_id=""
+        )
+        if not reopened:
+            raise BookError(
+                ErrorCode.NOT_RETRYABLE,
+                "Nothing to retry",
+                f"The book is {book.status}; only a failed or cancelled book can be retried.",
+            )
+        event = publish_event(
+            book_id=book.pk,
+            event=events.Status(
+                stage="stored", message=f"Retrying: {done} of {book.total_pages} pages already stored"
+            ),
+        )
+        transaction.on_commit(lambda: runner.submit(book.pk))
+    return event.seq - 1
 
 
 def delete_book(*, book: Book) -> None:

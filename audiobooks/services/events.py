@@ -60,14 +60,18 @@ def publish_event(*, book_id: int, event: Event) -> BookEvent:
     return stored
 
 
+def _is_processing(book_id: int) -> bool:
+    return Book.objects.filter(pk=book_id, status=Book.Status.PROCESSING).exists()
+
+
 def follow_events(
     *, book_id: int, after_seq: int, heartbeat_seconds: float, poll_seconds: float
 ) -> Iterator[BookEvent | None]:
     """Yield the book's events after `after_seq`, then new ones as they come.
 
     Yields None when `heartbeat_seconds` pass with nothing to send, so the caller can write
-    a keep-alive. Ends after a terminal event, or when the book is gone or no longer
-    processing and every event has been sent.
+    a keep-alive. Ends when the book is no longer processing (or gone) and every event has
+    been sent, which is right after its terminal event.
     """
     last_seq = after_seq
     last_output = time.monotonic()
@@ -78,22 +82,20 @@ def follow_events(
     while True:
         version = event_signal.version(book_id)
         events = new_events()
-        if not events:
-            status = Book.objects.filter(pk=book_id).values_list("status", flat=True).first()
-            if status != Book.Status.PROCESSING:
-                # A book finishes in the same transaction as its terminal event, so if it
-                # finished since the read above, that event is visible now.
-                for event in new_events():
-                    yield event
-                return
-        for event in events:
-            yield event
-            last_seq = event.seq
-            if event.name in TERMINAL_EVENTS:
-                return
         if events:
+            for event in events:
+                yield event
+                last_seq = event.seq
+            # A terminal event ends the stream unless the book was retried after it.
+            if events[-1].name in TERMINAL_EVENTS and not _is_processing(book_id):
+                return
             last_output = time.monotonic()
             continue
+        if not _is_processing(book_id):
+            # A book finishes in the same transaction as its terminal event, so if it
+            # finished since the read above, that event is visible now.
+            yield from new_events()
+            return
         if time.monotonic() - last_output >= heartbeat_seconds:
             yield None
             last_output = time.monotonic()

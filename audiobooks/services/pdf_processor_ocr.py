@@ -21,9 +21,8 @@ import tempfile
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, as_completed
-from contextlib import contextmanager
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -46,7 +45,9 @@ MODES = ("auto", "ocr", "text")
 METHOD_TEXT = "text"
 METHOD_OCR = "ocr"
 PDF_MAGIC = b"%PDF-"
-# The PDF spec lets a header start after some junk; readers look in the first 1 KiB.
+PDF_END = b"%%EOF"
+# The PDF spec lets a header start after some junk; readers look in the first 1 KiB (and
+# for the end marker in the last).
 PDF_MAGIC_WINDOW = 1024
 # Fewer letters than this on a page means its text layer is a stray label over a scan.
 MIN_TEXT_LAYER_LETTERS = 20
@@ -110,12 +111,17 @@ def looks_like_pdf(head: bytes) -> bool:
 def count_pages(source: str | Path | bytes) -> int:
     """Open the PDF (a path or its bytes) and return its page count, or raise PdfRejected."""
     if isinstance(source, bytes):
-        head = source[:PDF_MAGIC_WINDOW]
+        head, tail = source[:PDF_MAGIC_WINDOW], source[-PDF_MAGIC_WINDOW:]
     else:
         with open(source, "rb") as handle:
             head = handle.read(PDF_MAGIC_WINDOW)
+            handle.seek(max(0, os.fstat(handle.fileno()).st_size - PDF_MAGIC_WINDOW))
+            tail = handle.read()
     if not looks_like_pdf(head):
         raise PdfRejected("not_pdf", "The file does not start like a PDF.")
+    # pdfium rebuilds a cut-off file from what is left, which would quietly lose pages.
+    if PDF_END not in tail:
+        raise PdfRejected("corrupt", "The PDF is truncated: it does not end with %%EOF.")
     with _pdfium_lock:
         try:
             document = pdfium.PdfDocument(source)
@@ -147,30 +153,52 @@ def explain_unreadable(source: str | Path | bytes) -> PdfRejected:
     return PdfRejected("corrupt", "The PDF cannot be read by the renderer.")
 
 
-@contextmanager
-def open_document(pdf_path: str | Path) -> Iterator[pdfium.PdfDocument]:
-    """One pdfium handle for a whole book: reopening it per page costs more than the page."""
-    with _pdfium_lock:
-        document = pdfium.PdfDocument(pdf_path)
-    try:
-        yield document
-    finally:
+class PdfPages:
+    """A book's pages through one pdfium handle, reopened every REOPEN_EVERY pages.
+
+    pdfium keeps what it parsed of every page for the life of a handle (measured: +15 MB
+    over 120 scanned pages), while opening a handle per page costs more than reading the
+    page (5 ms against under 1 ms for a text layer). Safe to share between threads.
+    """
+
+    REOPEN_EVERY = 20
+
+    def __init__(self, pdf_path: str | Path) -> None:
+        self.pdf_path = pdf_path
+        self._document: pdfium.PdfDocument | None = None
+        self._pages_served = 0
+
+    def layer(self, page_number: int) -> tuple[str, float, float]:
+        """The page's text layer and its size in points (as pdftoppm will render it)."""
         with _pdfium_lock:
-            document.close()
+            if self._document is None or self._pages_served >= self.REOPEN_EVERY:
+                self._close_document()
+                self._document = pdfium.PdfDocument(self.pdf_path)
+            self._pages_served += 1
+            page = self._document[page_number - 1]
+            try:
+                width, height = page.get_size()
+                text_page = page.get_textpage()
+                text = text_page.get_text_bounded()
+                text_page.close()
+            finally:
+                page.close()
+        return text, width, height
 
+    def _close_document(self) -> None:
+        if self._document is not None:
+            self._document.close()
+        self._document, self._pages_served = None, 0
 
-def read_page_layer(document: pdfium.PdfDocument, page_number: int) -> tuple[str, float, float]:
-    """The page's text layer and its size in points (as pdftoppm will render it)."""
-    with _pdfium_lock:
-        page = document[page_number - 1]
-        try:
-            width, height = page.get_size()
-            text_page = page.get_textpage()
-            text = text_page.get_text_bounded()
-            text_page.close()
-        finally:
-            page.close()
-    return text, width, height
+    def close(self) -> None:
+        with _pdfium_lock:
+            self._close_document()
+
+    def __enter__(self) -> PdfPages:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
 
 
 def is_devanagari(ch: str) -> bool:
@@ -317,7 +345,7 @@ def mean_confidence(tsv: str) -> float | None:
 
 
 _last_loop_turn = time.monotonic()
-LOOP_TURN_SECONDS = 0.05
+LOOP_TURN_SECONDS = 0.02
 
 
 def let_others_run() -> None:
@@ -340,15 +368,15 @@ def extract_page(
     page_number: int,
     options: ExtractionOptions = ExtractionOptions(),
     *,
-    document: pdfium.PdfDocument | None = None,
+    pdf_pages: PdfPages | None = None,
 ) -> PageResult:
     """Extract one page. Never raises: a failure is a PageResult with `error` set."""
-    if document is None:
-        with open_document(pdf_path) as own_document:
-            return extract_page(pdf_path, page_number, options, document=own_document)
+    if pdf_pages is None:
+        with PdfPages(pdf_path) as own_pages:
+            return extract_page(pdf_path, page_number, options, pdf_pages=own_pages)
     method = METHOD_TEXT
     try:
-        layer, width_pt, height_pt = read_page_layer(document, page_number)
+        layer, width_pt, height_pt = pdf_pages.layer(page_number)
         if options.mode == "text" or (
             options.mode == "auto"
             and text_layer_is_usable(layer, require_devanagari=options.require_devanagari)
@@ -388,15 +416,15 @@ def extract_pages(
             progress_callback(result)
 
     started = time.monotonic()
-    with open_document(pdf_path) as document:
+    with PdfPages(pdf_path) as pdf_pages:
         if executor is None:
             for page_number in pages:
                 if should_stop():
                     break
-                finish(extract_page(pdf_path, page_number, options, document=document))
+                finish(extract_page(pdf_path, page_number, options, pdf_pages=pdf_pages))
         else:
             futures: list[Future] = [
-                executor.submit(extract_page, pdf_path, page_number, options, document=document)
+                executor.submit(extract_page, pdf_path, page_number, options, pdf_pages=pdf_pages)
                 for page_number in pages
             ]
             try:
@@ -406,7 +434,7 @@ def extract_pages(
                         break
             finally:
                 # Stopping early, or failing in the callback: drop what has not started,
-                # and let what has finish before the document closes under it.
+                # and let what has finish before the pages close under it.
                 for pending in futures:
                     pending.cancel()
                 for running in futures:

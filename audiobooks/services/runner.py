@@ -2,16 +2,19 @@
 
 Each book gets a coordinator thread (a greenlet under gunicorn's gevent worker); the
 pages of every book share one pool of OCR_WORKERS, so ten uploads still use only as many
-tesseract processes as the machine has cores.
+tesseract processes as the machine has cores. A maintenance thread renews the leases of
+this process's books and takes up books whose process died.
 """
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import connections
 
+from audiobooks.services import book_lease
 from audiobooks.services.book_job import process_book
 
 logger = logging.getLogger(__name__)
@@ -21,7 +24,9 @@ class InProcessRunner:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._page_executor: ThreadPoolExecutor | None = None
-        self._jobs: set[threading.Thread] = set()
+        self._jobs: dict[int, threading.Thread] = {}
+        self._run_again: set[int] = set()
+        self._maintenance: threading.Thread | None = None
 
     @property
     def page_executor(self) -> ThreadPoolExecutor:
@@ -32,28 +37,72 @@ class InProcessRunner:
                 )
             return self._page_executor
 
-    def submit(self, book_id: int) -> None:
-        job = threading.Thread(target=self._run, args=(book_id,), name=f"book-{book_id}", daemon=True)
+    def submit(self, book_id: int, *, replacing: str | None = None) -> bool:
+        """Start the book's job. If this process is still running it (say, cancelled and at
+        once retried, its last page in flight), start it again when that run ends."""
         with self._lock:
-            self._jobs.add(job)
+            if book_id in self._jobs:
+                self._run_again.add(book_id)
+                return False
+            job = threading.Thread(
+                target=self._run, args=(book_id, replacing), name=f"book-{book_id}", daemon=True
+            )
+            self._jobs[book_id] = job
         job.start()
+        return True
 
-    def _run(self, book_id: int) -> None:
+    def _run(self, book_id: int, replacing: str | None) -> None:
         try:
-            process_book(book_id=book_id, executor=self.page_executor)
+            process_book(book_id=book_id, executor=self.page_executor, replacing=replacing)
         except Exception:
             logger.exception("book job %s crashed", book_id)
         finally:
             connections.close_all()
             with self._lock:
-                self._jobs.discard(threading.current_thread())
+                self._jobs.pop(book_id, None)
+                again = book_id in self._run_again
+                self._run_again.discard(book_id)
+            if again:
+                self.submit(book_id)
+
+    def active_book_ids(self) -> list[int]:
+        with self._lock:
+            return list(self._jobs)
+
+    def recover_orphans(self) -> list[int]:
+        """Take up processing books whose process died; returns their ids."""
+        taken = []
+        for book_id, dead_holder in book_lease.orphaned_books():
+            logger.warning("resuming book %s (was held by %r)", book_id, dead_holder or "nobody")
+            if self.submit(book_id, replacing=dead_holder):
+                taken.append(book_id)
+        return taken
+
+    def start_maintenance(self) -> None:
+        """Recover orphans now, then keep leases fresh and look for orphans periodically."""
+        with self._lock:
+            if self._maintenance is not None:
+                return
+            self._maintenance = threading.Thread(target=self._maintain, name="book-maintenance", daemon=True)
+        self._maintenance.start()
+
+    def _maintain(self) -> None:
+        period = settings.BOOK_LEASE_SECONDS / 3
+        while True:
+            try:
+                book_lease.renew(book_ids=self.active_book_ids())
+                self.recover_orphans()
+            except Exception:
+                logger.exception("book maintenance failed; trying again in %.0fs", period)
+            finally:
+                connections.close_all()
+            time.sleep(period)
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait for running jobs to finish (tests and shutdown). True when none is left."""
-        with self._lock:
-            jobs = list(self._jobs)
-        for job in jobs:
-            job.join(timeout)
+        deadline = time.monotonic() + timeout
+        for job in list(self._jobs.values()):
+            job.join(max(0.0, deadline - time.monotonic()))
         with self._lock:
             return not self._jobs
 

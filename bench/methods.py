@@ -1,0 +1,83 @@
+"""One extraction method on one book, in a process of its own (so peak memory is its own).
+
+    python -m bench.methods guide|engine BOOK.pdf LANGUAGE OUT.json
+
+`guide` is the seed guide's method as written: every page to a JPEG image at 150 dpi
+first, then tesseract --psm 6 on one page after another with tesseract's default threads.
+`engine` is audiobooks/services/pdf_processor_ocr.py with one worker per core.
+"""
+
+import json
+import os
+import resource
+import sys
+import time
+
+TESSERACT_LANGUAGES = {"hindi": "hin+eng", "english": "eng", "hinglish": "hin+eng"}
+
+
+def guide(pdf_path: str, language: str) -> tuple[dict[int, str], float]:
+    import pdfplumber
+    import pytesseract
+    from pdf2image import convert_from_path
+
+    started = time.monotonic()
+    first_page_at = None
+    with pdfplumber.open(pdf_path) as pdf:
+        total_pages = len(pdf.pages)
+    images = convert_from_path(pdf_path, dpi=150, fmt="jpeg")
+    texts = {}
+    for page_number, image in enumerate(images[:total_pages], start=1):
+        texts[page_number] = pytesseract.image_to_string(
+            image, lang=TESSERACT_LANGUAGES[language], config="--psm 6"
+        )
+        first_page_at = first_page_at or time.monotonic() - started
+    return texts, first_page_at
+
+
+def engine(pdf_path: str, language: str) -> tuple[dict[int, str], float]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from audiobooks.services.pdf_processor_ocr import ExtractionOptions, count_pages, extract_pages
+
+    started = time.monotonic()
+    finished_at = []
+    options = ExtractionOptions(
+        language=TESSERACT_LANGUAGES[language], require_devanagari=language == "hindi"
+    )
+    with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+        results = extract_pages(
+            pdf_path,
+            pages=range(1, count_pages(pdf_path) + 1),
+            options=options,
+            executor=pool,
+            progress_callback=lambda result: finished_at.append(time.monotonic() - started),
+        )
+    errors = [r for r in results if r.error]
+    if errors:
+        raise SystemExit(f"engine failed pages: {errors[:3]}")
+    return {r.page_number: r.text for r in results}, finished_at[0]
+
+
+def main() -> None:
+    method, pdf_path, language, out_path = sys.argv[1:5]
+    started = time.monotonic()
+    texts, first_page_s = {"guide": guide, "engine": engine}[method](pdf_path, language)
+    total_s = time.monotonic() - started
+    with open(out_path, "w") as out:
+        json.dump(
+            {
+                "total_s": total_s,
+                "first_page_s": first_page_s,
+                "pages": len(texts),
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "largest_child_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                "texts": texts,
+            },
+            out,
+            ensure_ascii=False,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""HTTP helpers for tests against a real server process."""
+
+import time
+
+import requests
+
+from tests.sse_client import Message, read_messages
+
+
+def auth(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def upload_stream(server, token, pdf_path, **fields) -> requests.Response:
+    with open(pdf_path, "rb") as handle:
+        return requests.post(
+            f"{server.url}/api/books/upload-sse/",
+            headers={**auth(token), "Accept": "text/event-stream"},
+            files={"file": handle},
+            data=fields,
+            stream=True,
+            timeout=120,
+        )
+
+
+def read_until(response: requests.Response, stop) -> list[Message]:
+    """Read a stream's messages until `stop(message)` is true (or the stream ends)."""
+    messages = []
+    for message in read_messages(response.iter_content(chunk_size=None)):
+        messages.append(message)
+        if stop(message):
+            break
+    return messages
+
+
+def page_done(message: Message, pages: int = 1) -> bool:
+    return message.event == "page_progress" and message.data["current_page"] >= pages
+
+
+def wait_for_book(server, token, book_id: int, *, timeout: float = 120) -> dict:
+    """Poll the book until it is no longer processing; returns its JSON."""
+    deadline = time.monotonic() + timeout
+    while True:
+        book = requests.get(f"{server.url}/api/books/{book_id}/", headers=auth(token), timeout=10).json()
+        if book["status"] != "processing" or time.monotonic() > deadline:
+            return book
+        time.sleep(0.3)
+
+
+def stored_page_numbers(server, token, book_id: int) -> list[int]:
+    url = f"{server.url}/api/books/{book_id}/pages/?page_size=1000"
+    numbers = []
+    while url:
+        body = requests.get(url, headers=auth(token), timeout=10).json()
+        numbers += [page["page_number"] for page in body["results"]]
+        url = body["next"]
+    return numbers
