@@ -187,3 +187,12 @@ def test_uploads_are_rate_limited_per_user(api, monkeypatch):
     assert [r.status_code for r in responses] == [400, 400, 429]
     assert responses[-1].json()["code"] == "throttled"
     assert int(responses[-1]["Retry-After"]) > 0
+
+
+def test_a_truncated_pdf_is_refused_saying_so(api, good_pdf_bytes, assert_nothing_left):
+    response = post(api, {"file": file_of(good_pdf_bytes[: len(good_pdf_bytes) - 200])})
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "corrupt"
+    assert "truncated" in response.json()["details"]
+    assert_nothing_left()

@@ -1,4 +1,4 @@
-"""Creating and deleting books."""
+"""Creating, cancelling, retrying and deleting books."""
 
 import os
 import uuid
@@ -34,6 +34,8 @@ def inspect_upload(*, upload: UploadedFile) -> int:
         total_pages = count_pages(upload.temporary_file_path())
     except PdfRejected as exc:
         code, error, details = REJECTIONS[exc.reason]
+        if exc.reason == "corrupt":  # say what is wrong with it: truncated, unparsable, ...
+            details = f"{details} {exc}"
         raise BookError(code, error, details) from exc
     if total_pages > settings.BOOK_MAX_PAGES:
         raise BookError(
