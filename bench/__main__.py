@@ -96,7 +96,6 @@ def measure(result: dict, truth: dict[str, str]) -> dict:
         "first page s": result["first_page_s"],
         "total s": result["total_s"],
         "peak RSS MB": result["peak_rss_mb"],
-        "largest child RSS MB": result["largest_child_rss_mb"],
         "CER %": 100 * character_error_rate(result["texts"], truth),
     }
 

@@ -51,6 +51,7 @@ def engine(pdf_path: str, language: str) -> tuple[dict[int, str], float]:
             pages=range(1, count_pages(pdf_path) + 1),
             options=options,
             executor=pool,
+            in_flight=os.cpu_count(),
             progress_callback=lambda result: finished_at.append(time.monotonic() - started),
         )
     errors = [r for r in results if r.error]
@@ -71,7 +72,6 @@ def main() -> None:
                 "first_page_s": first_page_s,
                 "pages": len(texts),
                 "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                "largest_child_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
                 "texts": texts,
             },
             out,

@@ -1,6 +1,7 @@
 """The extraction library on real PDFs with real tesseract and poppler (no Django needed)."""
 
 import resource
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -222,3 +223,30 @@ def test_a_page_rotate_attribute_is_honoured(tmp_path):
     result = processor.extract_page(pdf, 1, processor.ExtractionOptions(language="eng"))
 
     assert lines[0] in result.text
+
+
+def test_books_sharing_a_pool_take_turns_instead_of_queueing_behind_a_long_book(tmp_path):
+    long_book = build_pdf(tmp_path / "long.pdf", [english_page(start=n) for n in range(40)])
+    short_book = build_pdf(tmp_path / "short.pdf", [english_page(start=n) for n in range(2)])
+    finished: list[tuple[str, int]] = []
+    long_started = threading.Event()
+
+    def read(name, pdf, pages):
+        def report(result):
+            finished.append((name, result.page_number))
+            long_started.set()
+
+        processor.extract_pages(
+            pdf, pages=range(1, pages + 1), executor=pool, in_flight=1, progress_callback=report
+        )
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        long_reader = threading.Thread(target=read, args=("long", long_book, 40))
+        long_reader.start()
+        long_started.wait(timeout=30)
+        read("short", short_book, 2)
+        long_reader.join()
+
+    order = [name for name, _ in finished]
+    assert order.count("long") == 40 and order.count("short") == 2
+    assert order.index("short") < 10 and len(order) - 1 - order[::-1].index("short") < 12

@@ -73,7 +73,7 @@ def test_a_killed_server_resumes_the_book_from_its_stored_pages_on_restart(tmp_p
         ]
     finally:
         stop_server(restarted.process)
-    assert (book["status"], book["pages_done"]) == ("completed", 6)
+    assert (book["status"], book["pages_done"]) == ("completed", 6), restarted.log()[-3000:]
     assert pages == [1, 2, 3, 4, 5, 6]  # each page stored once
     assert resumed_from[0] == 0 and resumed_from[1] >= 2  # the second run started from the stored pages
 
@@ -93,7 +93,7 @@ def test_a_killed_book_whose_file_is_gone_is_marked_failed_not_left_processing(t
         last = events_only(follow(restarted, token, book_id, 0))[-1]
     finally:
         stop_server(restarted.process)
-    assert (book["status"], book["error_code"]) == ("failed", "file_missing")
+    assert (book["status"], book["error_code"]) == ("failed", "file_missing"), restarted.log()[-3000:]
     assert (last.event, last.data["code"]) == ("error", "file_missing")
 
 

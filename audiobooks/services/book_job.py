@@ -104,6 +104,7 @@ def process_book(*, book_id: int, executor=None, replacing: str | None = None) -
             pages=[n for n in range(1, book.total_pages + 1) if n not in stored],
             options=extraction_options(book),
             executor=executor,
+            in_flight=settings.OCR_WORKERS,
             progress_callback=store_page,
             should_stop=lambda: not book_lease.holds(book_id=book.pk),
         )

@@ -15,12 +15,15 @@ from audiobooks.models import Book
 
 
 def _process_start_ticks(pid: int) -> str | None:
-    """The kernel's start time of `pid`, so a reused pid is not taken for the old process."""
+    """The kernel's start time of a live `pid` (None if it is gone or a zombie), so a
+    reused pid is not taken for the old process."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
         return None
+    state, start_ticks = fields[0], fields[19]
+    return None if state in ("Z", "X") else start_ticks
 
 
 @cache

@@ -13,6 +13,7 @@ that made pdfium's in-process renderer take 2 GB).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
@@ -22,7 +23,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
@@ -344,25 +345,6 @@ def mean_confidence(tsv: str) -> float | None:
     return round(sum(scores) / len(scores), 1) if scores else None
 
 
-_last_loop_turn = time.monotonic()
-LOOP_TURN_SECONDS = 0.02
-
-
-def let_others_run() -> None:
-    """Yield between pages. Text-layer pages never wait on I/O, so under gevent a worker
-    would run a whole queue of them back to back and every stream of the process would
-    stall. sleep(0) lets ready greenlets run but not the event loop (sockets, timers);
-    a real sleep does, but costs a loop turn, so take one only every LOOP_TURN_SECONDS.
-    Outside gevent both are harmless."""
-    global _last_loop_turn
-    now = time.monotonic()
-    if now - _last_loop_turn >= LOOP_TURN_SECONDS:
-        _last_loop_turn = now
-        time.sleep(0.001)
-    else:
-        time.sleep(0)
-
-
 def extract_page(
     pdf_path: str | Path,
     page_number: int,
@@ -390,8 +372,6 @@ def extract_page(
     except Exception as exc:  # one bad page must not stop the book
         logger.warning("page %s of %s failed: %s", page_number, pdf_path, exc)
         return PageResult(page_number, "", method, error=f"{type(exc).__name__}: {exc}")
-    finally:
-        let_others_run()
 
 
 def extract_pages(
@@ -400,13 +380,20 @@ def extract_pages(
     pages: Iterable[int],
     options: ExtractionOptions = ExtractionOptions(),
     executor: Executor | None = None,
+    in_flight: int = 2,
     progress_callback: ProgressCallback | None = None,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> list[PageResult]:
     """Extract `pages`, in parallel on `executor` when given, reporting each as it finishes.
 
-    The callback runs in the caller's thread, in completion order. `should_stop` is asked
-    between pages; once it says yes, pages not yet started are dropped.
+    At most `in_flight` pages of this book wait in or run on the executor at once, so
+    books sharing an executor take turns instead of one long book queueing all its pages
+    ahead of the next upload's first page. Under gevent this also keeps the event loop
+    turning: text-layer pages never wait on I/O, and a worker with a whole book queued
+    would run it back to back while every stream of the process stalled; with a window
+    the workers run dry and yield every few pages. The callback runs in the caller's thread, in
+    completion order. `should_stop` is asked between pages; once it says yes, pages not
+    yet started are dropped.
     """
     results: list[PageResult] = []
 
@@ -423,22 +410,30 @@ def extract_pages(
                     break
                 finish(extract_page(pdf_path, page_number, options, pdf_pages=pdf_pages))
         else:
-            futures: list[Future] = [
-                executor.submit(extract_page, pdf_path, page_number, options, pdf_pages=pdf_pages)
-                for page_number in pages
-            ]
+            waiting = iter(pages)
+            running: set[Future] = set()
+
+            def top_up() -> None:
+                for page_number in itertools.islice(waiting, in_flight - len(running)):
+                    running.add(
+                        executor.submit(extract_page, pdf_path, page_number, options, pdf_pages=pdf_pages)
+                    )
+
             try:
-                for future in as_completed(futures):
-                    finish(future.result())
+                top_up()
+                while running:
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        running.discard(future)
+                        finish(future.result())
                     if should_stop():
                         break
+                    top_up()
             finally:
                 # Stopping early, or failing in the callback: drop what has not started,
                 # and let what has finish before the pages close under it.
-                for pending in futures:
-                    pending.cancel()
-                for running in futures:
-                    if not running.cancelled():
-                        running.exception()
+                for future in running:
+                    if not future.cancel():
+                        future.exception()
     logger.info("extracted %d pages of %s in %.1fs", len(results), pdf_path, time.monotonic() - started)
     return results

@@ -2,8 +2,9 @@
 
 Each book gets a coordinator thread (a greenlet under gunicorn's gevent worker); the
 pages of every book share one pool of OCR_WORKERS, so ten uploads still use only as many
-tesseract processes as the machine has cores. A maintenance thread renews the leases of
-this process's books and takes up books whose process died.
+tesseract processes as the machine has cores (and take turns in it, see extract_pages).
+A maintenance thread renews the leases of this process's books and takes up books whose
+process died.
 """
 
 import logging
