@@ -6,6 +6,18 @@ import requests
 
 from tests.sse_client import Message, read_messages
 
+# Every endpoint that names a book: each must answer 404 to anyone but its owner.
+BOOK_ENDPOINTS = [
+    ("get", "/api/books/{id}/"),
+    ("delete", "/api/books/{id}/"),
+    ("get", "/api/books/{id}/pages/"),
+    ("get", "/api/books/{id}/pages/1/"),
+    ("get", "/api/books/{id}/events/"),
+    ("get", "/api/books/{id}/pdf/"),
+    ("post", "/api/books/{id}/cancel/"),
+    ("post", "/api/books/{id}/retry/"),
+]
+
 
 def auth(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}

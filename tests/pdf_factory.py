@@ -227,3 +227,18 @@ def with_user_unit(source: Path, path: Path, user_unit: float) -> Path:
         page[NameObject("/UserUnit")] = FloatObject(user_unit)
     writer.write(str(path))
     return path
+
+
+def encrypted_pdf(pdf: bytes, **passwords: str) -> bytes:
+    """`pdf` encrypted with pypdf's `encrypt(user_password=..., owner_password=...)`."""
+    writer = PdfWriter(clone_from=PdfReader(BytesIO(pdf)))
+    writer.encrypt(**passwords)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def zero_page_pdf() -> bytes:
+    out = BytesIO()
+    PdfWriter().write(out)
+    return out.getvalue()

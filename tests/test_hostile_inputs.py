@@ -1,7 +1,6 @@
 """Hostile and broken requests against a real server: each gets its exact status and
 code, the server answers the next request, and no temporary upload file is left."""
 
-import io
 import json
 import socket
 import time
@@ -12,18 +11,19 @@ from pathlib import Path
 import jwt
 import pytest
 import requests
-from pypdf import PdfReader, PdfWriter
 
-from tests.live_client import auth, upload_stream, wait_for_book
+from tests.live_client import BOOK_ENDPOINTS, auth, upload_stream, wait_for_book
 from tests.pdf_factory import (
     blank_pages_pdf,
     build_pdf,
+    encrypted_pdf,
     english_page,
     huge_page_pdf,
     image_bomb_pdf,
     text_without_unicode_map_pdf,
     vector_text_pdf,
     with_user_unit,
+    zero_page_pdf,
 )
 from tests.sse_client import events_only, read_messages
 
@@ -50,20 +50,6 @@ class Ctx:
 
     def upload_file(self, content: bytes, name: str = "book.pdf", **data) -> requests.Response:
         return self.post(files={"file": (name, content, "application/pdf")}, data=data)
-
-
-def encrypted(pdf: Path, **passwords) -> bytes:
-    writer = PdfWriter(clone_from=PdfReader(str(pdf)))
-    writer.encrypt(**passwords)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def zero_pages() -> bytes:
-    out = io.BytesIO()
-    PdfWriter().write(out)
-    return out.getvalue()
 
 
 @dataclass
@@ -134,8 +120,12 @@ REJECTED: dict[str, tuple[Callable[[Ctx], requests.Response | RawResponse], int,
         "corrupt",
     ),
     "truncated pdf": (lambda c: c.upload_file(c.good_pdf.read_bytes()[:1500]), 422, "corrupt"),
-    "user password": (lambda c: c.upload_file(encrypted(c.good_pdf, user_password="pw")), 422, "encrypted"),
-    "zero pages": (lambda c: c.upload_file(zero_pages()), 422, "no_pages"),
+    "user password": (
+        lambda c: c.upload_file(encrypted_pdf(c.good_pdf.read_bytes(), user_password="pw")),
+        422,
+        "encrypted",
+    ),
+    "zero pages": (lambda c: c.upload_file(zero_page_pdf()), 422, "no_pages"),
     "3000 pages": (
         lambda c: c.upload_file(blank_pages_pdf(c.tmp / "many.pdf", 3000).read_bytes()),
         422,
@@ -222,17 +212,6 @@ REJECTED: dict[str, tuple[Callable[[Ctx], requests.Response | RawResponse], int,
     ),
 }
 
-OTHER_USERS_BOOK = [
-    ("get", "/api/books/{id}/"),
-    ("delete", "/api/books/{id}/"),
-    ("get", "/api/books/{id}/pages/"),
-    ("get", "/api/books/{id}/pages/1/"),
-    ("get", "/api/books/{id}/events/"),
-    ("get", "/api/books/{id}/pdf/"),
-    ("post", "/api/books/{id}/cancel/"),
-    ("post", "/api/books/{id}/retry/"),
-]
-
 
 @pytest.fixture(scope="module")
 def ctx(server, tmp_path_factory) -> Ctx:
@@ -271,7 +250,7 @@ def test_sse_clients_get_rejections_as_an_error_event(ctx, server_stays_healthy)
     assert (error.event, error.data["code"]) == ("error", "not_pdf")
 
 
-@pytest.mark.parametrize("method, url", OTHER_USERS_BOOK)
+@pytest.mark.parametrize("method, url", BOOK_ENDPOINTS)
 def test_another_users_book_is_404_everywhere(ctx, server_stays_healthy, method, url):
     stranger = ctx.server.token("hostile-stranger")
     book_id = completed_book(ctx)
@@ -286,7 +265,7 @@ def test_another_users_book_is_404_everywhere(ctx, server_stays_healthy, method,
 
 ACCEPTED: dict[str, Callable[[Ctx], tuple[bytes, str]]] = {
     "owner password only": lambda c: (
-        encrypted(c.good_pdf, user_password="", owner_password="owner"),
+        encrypted_pdf(c.good_pdf.read_bytes(), user_password="", owner_password="owner"),
         "book.pdf",
     ),
     "gigapixel image page": lambda c: (image_bomb_pdf(c.tmp / "bomb.pdf").read_bytes(), "bomb.pdf"),

@@ -4,11 +4,10 @@ import io
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader, PdfWriter
 from rest_framework.throttling import ScopedRateThrottle
 
 from audiobooks.models import Book
-from tests.pdf_factory import build_pdf, english_page
+from tests.pdf_factory import build_pdf, encrypted_pdf, english_page, zero_page_pdf
 from tests.sse_client import parse_stream
 
 pytestmark = pytest.mark.django_db
@@ -31,20 +30,6 @@ def file_of(content: bytes, name: str = "book.pdf"):
 @pytest.fixture
 def good_pdf_bytes(tmp_path) -> bytes:
     return build_pdf(tmp_path / "good.pdf", [english_page()]).read_bytes()
-
-
-def encrypted(pdf: bytes, **passwords) -> bytes:
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    writer.encrypt(**passwords)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def zero_page_pdf() -> bytes:
-    out = io.BytesIO()
-    PdfWriter().write(out)
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -93,7 +78,7 @@ def assert_nothing_left(settings):
         ),
         pytest.param(lambda pdf: {"file": file_of(pdf[: len(pdf) // 2])}, 422, "corrupt", id="truncated"),
         pytest.param(
-            lambda pdf: {"file": file_of(encrypted(pdf, user_password="secret"))},
+            lambda pdf: {"file": file_of(encrypted_pdf(pdf, user_password="secret"))},
             422,
             "encrypted",
             id="encrypted",
@@ -170,7 +155,7 @@ def test_more_pages_than_the_limit_is_422(api, settings, tmp_path, assert_nothin
 
 
 def test_owner_password_only_pdf_opens_so_it_is_accepted(api, good_pdf_bytes):
-    pdf = encrypted(good_pdf_bytes, user_password="", owner_password="owner-secret")
+    pdf = encrypted_pdf(good_pdf_bytes, user_password="", owner_password="owner-secret")
 
     response = post(api, {"file": file_of(pdf)})
     response.wsgi_request.close()  # the stream is not read here; release the upload
