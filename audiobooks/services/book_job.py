@@ -68,11 +68,14 @@ def process_book(*, book_id: int, executor=None, replacing: str | None = None) -
         event=events.page_progress(book_id=book.pk, pages_done=pages_done, total_pages=book.total_pages),
     )
 
+    still_held = True  # checked with each page stored; it also tells extract_pages to stop
+
     def store_page(result: PageResult) -> None:
-        nonlocal pages_done
+        nonlocal pages_done, still_held
         with transaction.atomic():
             # Cancelled, deleted or taken over since the page started: it is not ours to store.
-            if not book_lease.holds(book_id=book.pk):
+            still_held = book_lease.holds(book_id=book.pk)
+            if not still_held:
                 return
             _, created = BookPage.objects.update_or_create(
                 book_id=book.pk,
@@ -106,7 +109,7 @@ def process_book(*, book_id: int, executor=None, replacing: str | None = None) -
             executor=executor,
             in_flight=settings.OCR_WORKERS,
             progress_callback=store_page,
-            should_stop=lambda: not book_lease.holds(book_id=book.pk),
+            should_stop=lambda: not still_held,
         )
     except Exception as exc:
         logger.exception("book %s failed", book.pk)
