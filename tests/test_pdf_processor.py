@@ -173,13 +173,13 @@ def test_a_gigapixel_image_in_a_tiny_file_is_rendered_without_the_memory(tmp_pat
 def test_a_huge_page_is_rendered_within_the_pixel_budget(tmp_path, monkeypatch):
     pdf = huge_page_pdf(tmp_path / "huge.pdf", side_pt=14_400)  # 200 x 200 inches
     rendered_dpi = []
-    real_convert = processor.convert_from_path
+    real_render = processor.render_page
 
     def spy(*args, **kwargs):
         rendered_dpi.append(kwargs["dpi"])
-        return real_convert(*args, **kwargs)
+        return real_render(*args, **kwargs)
 
-    monkeypatch.setattr(processor, "convert_from_path", spy)
+    monkeypatch.setattr(processor, "render_page", spy)
 
     result = processor.extract_page(pdf, 1, processor.ExtractionOptions(mode="ocr", max_pixels=4_000_000))
 

@@ -18,6 +18,7 @@ import logging
 import math
 import os
 import re
+import subprocess
 import tempfile
 import threading
 import time
@@ -31,7 +32,6 @@ from pathlib import Path
 import pdfplumber
 import pypdfium2 as pdfium
 import pytesseract
-from pdf2image import convert_from_path
 from pdfminer.pdfdocument import PDFEncryptionError
 from pdfplumber.utils.exceptions import PdfminerException
 from PIL import Image
@@ -298,6 +298,30 @@ def detected_rotation(image_path: str, *, deadline: _Deadline) -> int:
     return int(match.group(1)) if match else 0
 
 
+def render_page(
+    pdf_path: str | Path, page_number: int, *, dpi: int, workdir: str, deadline: _Deadline
+) -> str:
+    """Rasterize one page to a greyscale PGM with pdftoppm; returns the image's path.
+
+    PGM, not PNG: 4x faster to write (measured 66 vs 260 ms a page). pdftoppm is called
+    directly rather than through pdf2image, which runs pdfinfo before every page.
+    """
+    output_base = os.path.join(workdir, "page")
+    command = ["pdftoppm", "-r", str(dpi), "-f", str(page_number), "-l", str(page_number)]
+    command += ["-gray", "-singlefile", str(pdf_path), output_base]
+    try:
+        subprocess.run(command, check=True, capture_output=True, timeout=deadline.left())
+    except subprocess.TimeoutExpired as exc:
+        raise TimeoutError("Page timeout: rendering took longer than allowed") from exc
+    except subprocess.CalledProcessError as exc:
+        detail = exc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RuntimeError(f"pdftoppm could not render the page: {detail[-1] if detail else exc}") from exc
+    image_path = f"{output_base}.pgm"
+    if not os.path.exists(image_path):
+        raise RuntimeError("pdftoppm produced no image for the page")
+    return image_path
+
+
 def ocr_page(
     pdf_path: str | Path, page_number: int, *, width_pt: float, height_pt: float, options: ExtractionOptions
 ) -> tuple[str, float | None]:
@@ -307,20 +331,7 @@ def ocr_page(
     if dpi < options.dpi:
         logger.warning("page %s of %s is huge: rendering at %d dpi", page_number, pdf_path, dpi)
     with tempfile.TemporaryDirectory(prefix="ocr-page-") as workdir:
-        image_paths = convert_from_path(
-            str(pdf_path),
-            dpi=dpi,
-            first_page=page_number,
-            last_page=page_number,
-            output_folder=workdir,
-            paths_only=True,
-            grayscale=True,
-            fmt="ppm",  # greyscale: PGM; 4x faster to write than PNG (measured 66 vs 260 ms)
-            timeout=deadline.left(),
-        )
-        if not image_paths:
-            raise RuntimeError("pdftoppm produced no image for the page")
-        image_path = image_paths[0]
+        image_path = render_page(pdf_path, page_number, dpi=dpi, workdir=workdir, deadline=deadline)
         text, confidence = run_tesseract(image_path, workdir, language=options.language, deadline=deadline)
         if confidence is None or confidence < ROTATION_CHECK_CONFIDENCE:
             rotation = detected_rotation(image_path, deadline=deadline)
