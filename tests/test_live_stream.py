@@ -47,21 +47,25 @@ def test_each_page_progress_arrives_as_its_page_is_stored(server, token, scanned
 
 
 def test_a_waiting_stream_gets_pings_within_the_heartbeat(server, token, scanned_book):
-    # With one OCR worker, the second book waits while the first is read: nothing to say.
-    first = threading.Thread(
-        target=lambda: list(upload_stream(server, token, scanned_book).iter_content(None))
-    )
-    first.start()
-    time.sleep(0.3)
-    with upload_stream(server, token, scanned_book, title="Second") as response:
+    # With one OCR worker, the third book waits while the other two take their turns in
+    # the page pool: nothing to say, so the stream pings.
+    earlier = [
+        threading.Thread(target=lambda: list(upload_stream(server, token, scanned_book).iter_content(None)))
+        for _ in range(2)
+    ]
+    for upload in earlier:
+        upload.start()
+        time.sleep(0.3)
+    with upload_stream(server, token, scanned_book, title="Third") as response:
         messages = list(read_messages(response.iter_content(chunk_size=None)))
-    first.join()
+    for upload in earlier:
+        upload.join()
 
     first_page = next(
         i for i, m in enumerate(messages) if m.event == "page_progress" and m.data["current_page"] == 1
     )
     pings = [m for m in messages[:first_page] if m.comments == ["ping"]]
-    assert len(pings) >= 2
+    assert len(pings) >= 1
     gaps = [later.arrived - earlier.arrived for earlier, later in zip(messages, messages[1:], strict=False)]
     assert max(gaps) < LIVE_HEARTBEAT_SECONDS + 0.6
 
@@ -81,9 +85,10 @@ def test_a_big_digital_book_does_not_starve_another_stream(tmp_path):
     """Under the gevent worker, 600 text-layer pages extracted back to back on one OCR
     worker must leave the loop free: a new request is answered at once, and a stream whose
     own pages are being OCRed on the other worker keeps its heartbeat."""
-    live = start_server(
-        tmp_path / "starve", OCR_WORKERS="2", SSE_HEARTBEAT_SECONDS=str(LIVE_HEARTBEAT_SECONDS)
-    )
+    # A heartbeat shorter than one page's OCR, so pings are due between this stream's pages
+    # however fast the machine reads them.
+    heartbeat = 0.3
+    live = start_server(tmp_path / "starve", OCR_WORKERS="2", SSE_HEARTBEAT_SECONDS=str(heartbeat))
     token = live.token("starve-reader")
     digital = build_pdf(tmp_path / "digital-600.pdf", [english_page(count=20, start=i) for i in range(600)])
     scanned = build_pdf(tmp_path / "slow.pdf", [hindi_page(count=16, start=i) for i in range(3)])
@@ -104,4 +109,4 @@ def test_a_big_digital_book_does_not_starve_another_stream(tmp_path):
     assert events_only(messages)[-1].event == "completed"
     assert any(m.comments == ["ping"] for m in messages)
     gaps = [later.arrived - earlier.arrived for earlier, later in zip(messages, messages[1:], strict=False)]
-    assert max(gaps) < LIVE_HEARTBEAT_SECONDS + 1.0
+    assert max(gaps) < heartbeat + 1.0
