@@ -8,6 +8,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -82,23 +83,31 @@ TEMPLATES = [
     }
 ]
 
+# PostgreSQL (or any database dj-database-url knows) when DATABASE_URL is set; the
+# embedded SQLite file otherwise.
+DATABASE_URL = env_str("DATABASE_URL", "")
 SQLITE_PATH = Path(env_str("SQLITE_PATH", str(VAR_DIR / "db.sqlite3")))
-SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)  # the embedded default needs no setup
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": SQLITE_PATH,
-        "OPTIONS": {
-            # Jobs write pages while streams read events: WAL lets readers and one writer
-            # overlap, IMMEDIATE transactions avoid lock-upgrade deadlocks between writers.
-            "timeout": 30,
-            "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        },
-        # Tests need a file (not shared-cache memory) so background jobs see committed rows.
-        "TEST": {"NAME": str(SQLITE_PATH.with_name(SQLITE_PATH.stem + "_test.sqlite3"))},
+if DATABASE_URL:
+    # conn_max_age=0: a connection lives for one request; streams also let go of theirs
+    # while they wait, so a thousand idle streams do not hold a thousand connections.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)}
+else:
+    SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)  # the embedded default needs no setup
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": SQLITE_PATH,
+            "OPTIONS": {
+                # Jobs write pages while streams read events: WAL lets readers and one writer
+                # overlap, IMMEDIATE transactions avoid lock-upgrade deadlocks between writers.
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+            # Tests need a file (not shared-cache memory) so background jobs see committed rows.
+            "TEST": {"NAME": str(SQLITE_PATH.with_name(SQLITE_PATH.stem + "_test.sqlite3"))},
+        }
     }
-}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -178,8 +187,36 @@ OCR_MAX_PIXELS = env_int("OCR_MAX_PIXELS", 40_000_000)
 # A book whose process has not renewed its lease for this long is taken up by another.
 BOOK_LEASE_SECONDS = env_float("BOOK_LEASE_SECONDS", 60.0)
 SSE_HEARTBEAT_SECONDS = env_float("SSE_HEARTBEAT_SECONDS", 15.0)
-# A stream also re-reads the event log this often, for events written by other processes.
-SSE_POLL_SECONDS = env_float("SSE_POLL_SECONDS", 1.0)
+
+# --- Scale-out: Celery workers on Redis ---------------------------------------------------
+# Set: book jobs run as Celery tasks on `celery -A backend worker` processes, anywhere.
+# Empty: they run in the web process (the embedded default).
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
+# A worker killed mid-book leaves its task unacknowledged; Redis hands it to another
+# worker after this long (the book's lease lets a same-host worker take it up sooner).
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # Look for such messages every 10 s (kombu's default scans every 10th time: 100 s).
+    "unacked_restore_throttle": 1,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a worker takes a book only when it has room for it
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A worker runs its books on threads that share one page pool of OCR_WORKERS tesseracts,
+# so a worker's CPU use is bounded however many books it holds.
+CELERY_WORKER_POOL = "threads"
+CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_BOOKS", 4)
+# Redis pub/sub that wakes every web process's streams when a worker stores an event.
+EVENTS_REDIS_URL = env_str(
+    "EVENTS_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
+)
+# A stream also re-reads the event log this often: the only way it sees other processes'
+# events without EVENTS_REDIS_URL, and the fallback while Redis is away.
+SSE_POLL_SECONDS = env_float("SSE_POLL_SECONDS", 10.0 if EVENTS_REDIS_URL else 1.0)
 
 LOGGING = {
     "version": 1,

@@ -46,16 +46,21 @@ def holder_is_gone(worker_id: str) -> bool:
 
 
 def claim(*, book_id: int, replacing: str | None = None) -> bool:
-    """Take the book's lease if it is free, expired, ours, or held by `replacing`."""
+    """Take the book's lease if it is free, expired, ours, held by `replacing`, or held by
+    a process on this host that no longer exists."""
     now = timezone.now()
     free = Q(worker_id="") | Q(worker_id=current_worker_id()) | Q(heartbeat_at__lt=now - lease())
     if replacing:
         free |= Q(worker_id=replacing)
-    return bool(
-        Book.objects.filter(free, pk=book_id, status=Book.Status.PROCESSING).update(
-            worker_id=current_worker_id(), heartbeat_at=now
-        )
-    )
+    if Book.objects.filter(free, pk=book_id, status=Book.Status.PROCESSING).update(
+        worker_id=current_worker_id(), heartbeat_at=now
+    ):
+        return True
+    # A redelivered task finds the book still held by the worker that was killed running it.
+    holder = Book.objects.filter(pk=book_id).values_list("worker_id", flat=True).first()
+    if replacing is None and holder and holder_is_gone(holder):
+        return claim(book_id=book_id, replacing=holder)
+    return False
 
 
 def renew(*, book_ids: list[int]) -> None:

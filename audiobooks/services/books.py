@@ -84,7 +84,7 @@ def create_book_from_upload(
                 book_id=book.pk,
                 event=events.Status(stage="stored", message="File stored, starting extraction..."),
             )
-            transaction.on_commit(lambda: runner.submit(book.pk))
+            transaction.on_commit(lambda: runner.submit(book.pk), robust=True)
     except BaseException:
         book.pdf.delete(save=False)
         raise
@@ -129,7 +129,7 @@ def retry_book(*, book: Book) -> int:
                 stage="stored", message=f"Retrying: {done} of {book.total_pages} pages already stored"
             ),
         )
-        transaction.on_commit(lambda: runner.submit(book.pk))
+        transaction.on_commit(lambda: runner.submit(book.pk), robust=True)
     return event.seq - 1
 
 

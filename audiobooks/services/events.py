@@ -1,18 +1,20 @@
 """Publishing a book's events to its stored log, and following that log live.
 
-Publishing wakes streams in this process at once; streams in other processes find new
-events on their next poll of the log (SSE_POLL_SECONDS).
+Publishing wakes streams in this process at once, and in other processes through the
+Redis event bus when EVENTS_REDIS_URL is set; without it they find new events on their
+next poll of the log (SSE_POLL_SECONDS).
 """
 
 import threading
 import time
 from collections.abc import Iterator
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from audiobooks.events import TERMINAL_EVENTS, Event
 from audiobooks.models import Book, BookEvent
+from audiobooks.services.event_bus import event_bus
 
 
 class _EventSignal:
@@ -23,6 +25,19 @@ class _EventSignal:
         self._versions: dict[int, int] = {}
         self._conditions: dict[int, threading.Condition] = {}
         self._waiters: dict[int, int] = {}
+        self.closing = False
+
+    def close_streams(self) -> None:
+        """The process is shutting down: every stream ends now, so its client re-attaches
+        (with Last-Event-ID) to a process that stays, rather than being cut off later."""
+        self.closing = True
+        self.wake_all()
+
+    def wake_all(self) -> None:
+        with self._lock:
+            for book_id in list(self._conditions):
+                self._versions[book_id] = self._versions.get(book_id, 0) + 1
+                self._conditions[book_id].notify_all()
 
     def version(self, book_id: int) -> int:
         with self._lock:
@@ -56,8 +71,20 @@ def publish_event(*, book_id: int, event: Event) -> BookEvent:
         Book.objects.filter(pk=book_id).update(last_event_seq=F("last_event_seq") + 1)
         seq = Book.objects.values_list("last_event_seq", flat=True).get(pk=book_id)
         stored = BookEvent.objects.create(book_id=book_id, seq=seq, name=event.name, data=event.payload())
-        transaction.on_commit(lambda: event_signal.notify(book_id))
+        transaction.on_commit(lambda: _announce(book_id))
     return stored
+
+
+def _announce(book_id: int) -> None:
+    event_signal.notify(book_id)
+    if event_bus is not None:
+        event_bus.announce(book_id)
+
+
+def _release_connection() -> None:
+    """Give the database connection back while a stream waits (re-opened on its next read)."""
+    if not connection.in_atomic_block:
+        connection.close()
 
 
 def _is_processing(book_id: int) -> bool:
@@ -71,18 +98,21 @@ def follow_events(
 
     Yields None when `heartbeat_seconds` pass with nothing to send, so the caller can write
     a keep-alive. Ends when the book is no longer processing (or gone) and every event has
-    been sent, which is right after its terminal event.
+    been sent, which is right after its terminal event, or when the process shuts down.
     """
+    if event_bus is not None:
+        event_bus.listen(on_event=event_signal.notify, on_reconnect=event_signal.wake_all)
     last_seq = after_seq
     last_output = time.monotonic()
 
     def new_events() -> list[BookEvent]:
         return list(BookEvent.objects.filter(book_id=book_id, seq__gt=last_seq).order_by("seq"))
 
-    while True:
+    while not event_signal.closing:
         version = event_signal.version(book_id)
         events = new_events()
         if events:
+            _release_connection()  # a slow client must not hold a connection while it reads
             for event in events:
                 yield event
                 last_seq = event.seq
@@ -100,4 +130,5 @@ def follow_events(
             yield None
             last_output = time.monotonic()
         until_heartbeat = heartbeat_seconds - (time.monotonic() - last_output)
+        _release_connection()
         event_signal.wait(book_id, version, timeout=max(0.0, min(poll_seconds, until_heartbeat)))

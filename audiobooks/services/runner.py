@@ -1,10 +1,13 @@
-"""Runs book jobs in the background of this process, never inside a response.
+"""Runs book jobs in the background, never inside a response.
 
-Each book gets a coordinator thread (a greenlet under gunicorn's gevent worker); the
-pages of every book share one pool of OCR_WORKERS, so ten uploads still use only as many
-tesseract processes as the machine has cores (and take turns in it, see extract_pages).
-A maintenance thread renews the leases of this process's books and takes up books whose
-process died.
+Embedded default (InProcessRunner): each book gets a coordinator thread (a greenlet under
+gunicorn's gevent worker) in the web process. With CELERY_BROKER_URL (CeleryRunner): the
+web process only enqueues; a Celery worker's task thread runs the book with `run`.
+
+Either way the pages of every book a process runs share one pool of OCR_WORKERS, so ten
+uploads still use only as many tesseract processes as the machine has cores (and take
+turns in it, see extract_pages). A maintenance thread renews the leases of the process's
+books and takes up books whose process died.
 """
 
 import logging
@@ -27,6 +30,7 @@ class InProcessRunner:
         self._page_executor: ThreadPoolExecutor | None = None
         self._jobs: dict[int, threading.Thread] = {}
         self._run_again: set[int] = set()
+        self._running: set[int] = set()
         self._maintenance: threading.Thread | None = None
 
     @property
@@ -54,11 +58,8 @@ class InProcessRunner:
 
     def _run(self, book_id: int, replacing: str | None) -> None:
         try:
-            process_book(book_id=book_id, executor=self.page_executor, replacing=replacing)
-        except Exception:
-            logger.exception("book job %s crashed", book_id)
+            self.run(book_id, replacing=replacing)
         finally:
-            connections.close_all()
             with self._lock:
                 self._jobs.pop(book_id, None)
                 again = book_id in self._run_again
@@ -66,9 +67,26 @@ class InProcessRunner:
             if again:
                 self.submit(book_id)
 
+    def run(self, book_id: int, *, replacing: str | None = None) -> None:
+        """Run the book's job in the calling thread, unless this process already runs it
+        (a message delivered twice must not OCR every page twice)."""
+        with self._lock:
+            if book_id in self._running:
+                logger.info("book %s is already running in this process", book_id)
+                return
+            self._running.add(book_id)
+        try:
+            process_book(book_id=book_id, executor=self.page_executor, replacing=replacing)
+        except Exception:
+            logger.exception("book job %s crashed", book_id)
+        finally:
+            connections.close_all()
+            with self._lock:
+                self._running.discard(book_id)
+
     def active_book_ids(self) -> list[int]:
         with self._lock:
-            return list(self._jobs)
+            return list(self._running)
 
     def recover_orphans(self) -> list[int]:
         """Take up processing books whose process died; returns their ids."""
@@ -108,4 +126,14 @@ class InProcessRunner:
             return not self._jobs
 
 
-runner = InProcessRunner()
+class CeleryRunner(InProcessRunner):
+    """Books go to Celery workers; `run` is what a worker's task calls."""
+
+    def submit(self, book_id: int, *, replacing: str | None = None) -> bool:
+        from audiobooks.tasks import run_book
+
+        run_book.delay(book_id, replacing=replacing)
+        return True
+
+
+runner = CeleryRunner() if settings.CELERY_BROKER_URL else InProcessRunner()

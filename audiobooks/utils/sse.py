@@ -8,10 +8,12 @@ from rest_framework.renderers import BaseRenderer
 
 from audiobooks.events import Error
 from audiobooks.models import BookEvent
+from audiobooks.services.events import event_signal
 
 # Tells EventSource-style clients how long to wait before reconnecting (ms).
 RETRY_MS = 3000
 PING = ": ping\n\n"
+SHUTTING_DOWN = ": server shutting down; re-attach with Last-Event-ID\n\n"
 
 
 def format_event(event_type: str, data: dict, event_id: int | None = None) -> str:
@@ -29,6 +31,8 @@ def encode_stream(events: Iterable[BookEvent | None]) -> Iterator[bytes]:
             yield PING.encode()
         else:
             yield format_event(event.name, event.data, event.seq).encode()
+    if event_signal.closing:
+        yield SHUTTING_DOWN.encode()
 
 
 def event_stream_response(events: Iterable[BookEvent | None]) -> StreamingHttpResponse:
