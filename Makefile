@@ -7,7 +7,7 @@ SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-hin poppler-utils fonts-noto-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8000
 
-.PHONY: run test bench system-packages migrate demo-user clean
+.PHONY: run worker test test-services bench system-packages migrate demo-user clean
 
 system-packages:
 	@if ! command -v tesseract >/dev/null || ! command -v pdftoppm >/dev/null || ! command -v curl >/dev/null \
@@ -44,6 +44,21 @@ demo-user: migrate
 
 run: demo-user
 	DJANGO_SECRET_KEY=$$(cat var/secret_key) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py backend.wsgi
+
+# A Celery worker for scale-out: set CELERY_BROKER_URL (and DATABASE_URL) for it and `make run`.
+worker: migrate
+	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/secret_key)} $(BIN)/celery -A backend worker --loglevel INFO
+
+# What the scale-out tests run against: nginx and redis-server binaries (the tests start
+# their own on free ports) and a PostgreSQL server (TEST_POSTGRES_URL, default local).
+TEST_SERVICE_PACKAGES := nginx-light redis-server postgresql
+test-services:
+	@if ! command -v nginx >/dev/null || ! command -v redis-server >/dev/null || ! command -v pg_ctlcluster >/dev/null; then \
+	  echo "Installing $(TEST_SERVICE_PACKAGES)"; \
+	  $(SUDO) apt-get update -qq && RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(TEST_SERVICE_PACKAGES); \
+	fi
+	@pg_isready -q -h 127.0.0.1 || $(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for attempt in $$(seq 30); do pg_isready -q -h 127.0.0.1 && break; sleep 1; done; pg_isready -h 127.0.0.1
 
 test: system-packages $(VENV)/.dev
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -8,6 +8,20 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from audiobooks.services.runner import runner
 from tests.live_server import LIVE_HEARTBEAT_SECONDS, start_server, stop_server
 from tests.pdf_factory import build_pdf, english_page, hindi_page
+from tests.services import SKIP_PREFIX
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say plainly which real-service tests did not run, and why (see tests/services.py)."""
+    skipped = [
+        (report.nodeid, report.longrepr[2].removeprefix("Skipped: "))
+        for report in terminalreporter.stats.get("skipped", [])
+        if isinstance(report.longrepr, tuple) and SKIP_PREFIX in report.longrepr[2]
+    ]
+    if skipped:
+        terminalreporter.section("real-service tests skipped (REQUIRE_SERVICES=1 makes this a failure)")
+        for nodeid, reason in skipped:
+            terminalreporter.line(f"{nodeid}: {reason}")
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ import pytest
 
 from tests.live_server import ROOT
 from tests.pdf_factory import build_pdf, english_page
+from tests.project import environment_variables_read
 from tests.sse_client import events_only, parse_stream
 
 README = (ROOT / "README.md").read_text()
@@ -45,13 +46,5 @@ def test_the_token_command_in_the_readme_matches_the_demo_user():
 
 
 def test_every_environment_variable_read_is_documented():
-    sources = [ROOT / "backend/settings.py", ROOT / "gunicorn.conf.py", *ROOT.glob("audiobooks/**/*.py")]
-    names = set()
-    for path in sources:
-        text = path.read_text()
-        names |= set(
-            re.findall(r"""(?:env_\w+|environ\.get|environ\.setdefault)\(\s*["']([A-Z_]+)["']""", text)
-        )
-    assert names, "no environment variables found: the pattern is out of date"
-    missing = sorted(name for name in names if f"`{name}`" not in README)
+    missing = sorted(name for name in environment_variables_read() if f"`{name}`" not in README)
     assert not missing, f"README's Configuration section lacks {missing}"

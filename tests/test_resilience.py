@@ -1,6 +1,8 @@
 """Nothing lost: re-attaching with Last-Event-ID, crashes of the serving process, and load."""
 
+import signal
 import threading
+import time
 
 import pytest
 import requests
@@ -76,6 +78,42 @@ def test_a_killed_server_resumes_the_book_from_its_stored_pages_on_restart(tmp_p
     assert (book["status"], book["pages_done"]) == ("completed", 6), restarted.log()[-3000:]
     assert pages == [1, 2, 3, 4, 5, 6]  # each page stored once
     assert resumed_from[0] == 0 and resumed_from[1] >= 2  # the second run started from the stored pages
+
+
+def test_a_stopping_server_ends_its_streams_at_once_and_the_client_re_attaches(tmp_path, six_pages):
+    """SIGTERM (a deploy): the stream ends cleanly with a hint, not cut after the graceful
+    timeout; the restarted server resumes the book and the stream from the last event id."""
+    live = start_server(tmp_path / "deploy", OCR_WORKERS="1", GUNICORN_GRACEFUL_TIMEOUT="30")
+    token = live.token("deploy-reader")
+    with upload_stream(live, token, six_pages, title="Deploy") as response:
+        messages = read_messages(response.iter_content(chunk_size=None))
+        before = read_until_page(messages, 1)
+        live.process.send_signal(signal.SIGTERM)  # the master, as systemd or docker stop would
+        stopping_at = time.monotonic()
+        before += list(messages)
+        ended_after = time.monotonic() - stopping_at
+    live.process.wait(timeout=30)
+
+    restarted = start_server(tmp_path / "deploy", OCR_WORKERS="1")
+    try:
+        last_id = events_only(before)[-1].id
+        after = events_only(follow(restarted, token, events_only(before)[-1].data["book_id"], last_id))
+    finally:
+        stop_server(restarted.process)
+    assert ended_after < 10, "the stream waited for the graceful timeout instead of ending"
+    assert "server shutting down; re-attach with Last-Event-ID" in before[-1].comments
+    ids = [m.id for m in events_only(before)] + [m.id for m in after]
+    assert ids == list(range(1, ids[-1] + 1)), "every event once, none missed"
+    assert after[-1].event == "completed", restarted.log()[-3000:]
+
+
+def read_until_page(messages, pages: int) -> list:
+    received = []
+    for message in messages:
+        received.append(message)
+        if page_done(message, pages):
+            return received
+    raise AssertionError(f"the stream ended before page {pages}: {received}")
 
 
 def test_a_killed_book_whose_file_is_gone_is_marked_failed_not_left_processing(tmp_path, six_pages):

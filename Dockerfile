@@ -1,0 +1,24 @@
+# One image for the web and worker services of docker-compose.yml (see the README's
+# Deployment section). Same commands as `make run` and `make worker`.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    APP_VAR_DIR=/app/var
+
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-hin poppler-utils \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+
+RUN useradd --create-home --uid 10001 app \
+    && mkdir -p /app/var/media \
+    && chown -R app:app /app/var
+USER app
+
+EXPOSE 8000
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "backend.wsgi"]
