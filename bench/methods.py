@@ -70,8 +70,20 @@ def peak_rss_mb() -> float:
     raise RuntimeError("no VmHWM in /proc/self/status")
 
 
+def load_guide() -> None:
+    import pdf2image  # noqa: F401
+    import pdfplumber  # noqa: F401
+    import pytesseract  # noqa: F401
+
+
+def load_engine() -> None:
+    import audiobooks.services.pdf_processor_ocr  # noqa: F401
+
+
 def main() -> None:
     method, pdf_path, language, out_path = sys.argv[1:5]
+    # Imports are a process's start-up cost, paid once when a server boots, not per book.
+    {"guide": load_guide, "engine": load_engine}[method]()
     started = time.monotonic()
     texts, first_page_s = {"guide": guide, "engine": engine}[method](pdf_path, language)
     total_s = time.monotonic() - started
