@@ -37,13 +37,13 @@ var/secret_key:
 	chmod 600 $@
 
 migrate: system-packages $(VENV)/.runtime var/secret_key
-	DJANGO_SECRET_KEY=$$(cat var/secret_key) $(BIN)/python manage.py migrate --noinput
+	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/secret_key)} $(BIN)/python manage.py migrate --noinput
 
 demo-user: migrate
-	DJANGO_SECRET_KEY=$$(cat var/secret_key) $(BIN)/python manage.py ensure_demo_user
+	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/secret_key)} $(BIN)/python manage.py ensure_demo_user
 
 run: demo-user
-	DJANGO_SECRET_KEY=$$(cat var/secret_key) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py backend.wsgi
+	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/secret_key)} PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py backend.wsgi
 
 # A Celery worker for scale-out: set CELERY_BROKER_URL (and DATABASE_URL) for it and `make run`.
 worker: migrate

@@ -17,6 +17,7 @@ class ErrorCode(StrEnum):
     TOO_MANY_PAGES = "too_many_pages"
     OCR_FAILED = "ocr_failed"
     FILE_MISSING = "file_missing"
+    STORAGE_UNAVAILABLE = "storage_unavailable"
     CANCELLED = "cancelled"
     NOT_CANCELLABLE = "not_cancellable"
     NOT_RETRYABLE = "not_retryable"
@@ -58,6 +59,7 @@ HTTP_STATUS = {
     ErrorCode.FILE_MISSING: 422,
     ErrorCode.THROTTLED: 429,
     ErrorCode.SERVER_ERROR: 500,
+    ErrorCode.STORAGE_UNAVAILABLE: 503,
 }
 
 

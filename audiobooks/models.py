@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from audiobooks.storage import pdf_storage
+
 
 class Book(models.Model):
     class Status(models.TextChoices):
@@ -26,7 +28,7 @@ class Book(models.Model):
     category = models.CharField(max_length=100, default="general")
     description = models.TextField(blank=True, default="")
     ocr_mode = models.CharField(max_length=8, choices=OcrMode.choices, default=OcrMode.AUTO)
-    pdf = models.FileField(upload_to="books/%Y/%m/", max_length=255)
+    pdf = models.FileField(upload_to="books/%Y/%m/", max_length=255, storage=pdf_storage)
     original_filename = models.CharField(max_length=255, blank=True, default="")
     total_pages = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PROCESSING)

@@ -2,8 +2,10 @@
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.http import FileResponse
-from rest_framework import status
+from django.http import FileResponse, HttpResponseRedirect
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -15,6 +17,7 @@ from rest_framework_simplejwt import views as jwt_views
 from audiobooks import selectors
 from audiobooks.errors import BookError, ErrorCode
 from audiobooks.models import Book
+from audiobooks.openapi import LAST_EVENT_ID, STREAM_RESPONSE, BookUploadForm
 from audiobooks.serializers import (
     BookPageSerializer,
     BookSerializer,
@@ -23,6 +26,7 @@ from audiobooks.serializers import (
 )
 from audiobooks.services.books import cancel_book, create_book_from_upload, delete_book, retry_book
 from audiobooks.services.events import follow_events
+from audiobooks.storage import is_on_local_disk
 from audiobooks.utils.sse import EventStreamRenderer, event_stream_response
 
 
@@ -31,6 +35,19 @@ class RegisterView(APIView):
     authentication_classes = []
     throttle_scope = "auth"
 
+    @extend_schema(
+        request=RegisterSerializer,
+        responses={
+            201: inline_serializer(
+                "RegisteredUser",
+                {
+                    "id": serializers.IntegerField(),
+                    "username": serializers.CharField(),
+                    "email": serializers.CharField(),
+                },
+            )
+        },
+    )
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -92,6 +109,7 @@ class BookUploadStreamView(APIView):
     throttle_classes = [UploadRateThrottle]
     throttle_scope = "uploads"
 
+    @extend_schema(request={"multipart/form-data": BookUploadForm}, responses=STREAM_RESPONSE)
     def post(self, request):
         book = create_book_from_request(request)
         return book_event_stream(book_id=book.pk)
@@ -102,6 +120,7 @@ class BookEventsView(APIView):
 
     renderer_classes = [JSONRenderer, EventStreamRenderer]
 
+    @extend_schema(parameters=LAST_EVENT_ID, responses=STREAM_RESPONSE)
     def get(self, request, book_id: int):
         book = selectors.get_book_for_user(user=request.user, book_id=book_id)
         raw = request.headers.get("Last-Event-ID") or request.query_params.get("last_event_id") or "0"
@@ -129,6 +148,11 @@ class BookListView(ListAPIView):
             )
         return selectors.books_for_user(user=self.request.user, status=status_filter)
 
+    @extend_schema(parameters=[OpenApiParameter("status", enum=Book.Status.values)])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request={"multipart/form-data": BookUploadForm}, responses={202: BookSerializer})
     def post(self, request):
         book = create_book_from_request(request)
         book = selectors.get_book_for_user(user=request.user, book_id=book.pk)
@@ -137,16 +161,19 @@ class BookListView(ListAPIView):
 
 
 class BookDetailView(APIView):
+    @extend_schema(responses=BookSerializer)
     def get(self, request, book_id: int):
         book = selectors.get_book_for_user(user=request.user, book_id=book_id)
         return Response(BookSerializer(book, context={"request": request}).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, book_id: int):
         delete_book(book=selectors.get_book_for_user(user=request.user, book_id=book_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class BookCancelView(APIView):
+    @extend_schema(request=None, responses=BookSerializer)
     def post(self, request, book_id: int):
         book = selectors.get_book_for_user(user=request.user, book_id=book_id)
         cancel_book(book=book)
@@ -161,6 +188,7 @@ class BookRetryView(APIView):
     throttle_classes = [UploadRateThrottle]
     throttle_scope = "uploads"
 
+    @extend_schema(request=None, responses=STREAM_RESPONSE)
     def post(self, request, book_id: int):
         book = selectors.get_book_for_user(user=request.user, book_id=book_id)
         after_seq = retry_book(book=book)
@@ -168,8 +196,16 @@ class BookRetryView(APIView):
 
 
 class BookPdfView(APIView):
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            302: OpenApiResponse(description="With Cloudinary storage: to a signed link that expires."),
+        }
+    )
     def get(self, request, book_id: int):
         book = selectors.get_book_for_user(user=request.user, book_id=book_id)
+        if not is_on_local_disk(book.pdf):
+            return HttpResponseRedirect(book.pdf.url)
         if not book.pdf.storage.exists(book.pdf.name):
             raise BookError(ErrorCode.FILE_MISSING, "File missing", "The original PDF is no longer stored.")
         return FileResponse(
@@ -186,6 +222,7 @@ class BookPageListView(ListAPIView):
 
 
 class BookPageDetailView(APIView):
+    @extend_schema(responses=BookPageSerializer)
     def get(self, request, book_id: int, page_number: int):
         book = selectors.get_book_for_user(user=request.user, book_id=book_id)
         page = selectors.pages_of(book=book).filter(page_number=page_number).first()

@@ -64,7 +64,8 @@ def fresh_postgres_database() -> Iterator[str]:
     try:
         admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as exc:
-        unavailable("PostgreSQL", f"cannot connect to {POSTGRES_ADMIN_URL} ({exc}); set TEST_POSTGRES_URL")
+        reason = str(exc).splitlines()[0]
+        unavailable("PostgreSQL", f"cannot connect to {POSTGRES_ADMIN_URL} ({reason}); set TEST_POSTGRES_URL")
     name = f"audiobooks_test_{uuid.uuid4().hex[:10]}"
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')

@@ -3,31 +3,15 @@
 from pathlib import Path
 
 import pytest
-from django.core.files.base import ContentFile
 
 from audiobooks import events
 from audiobooks.models import Book, BookEvent, BookPage
 from audiobooks.services.events import publish_event
+from tests.factories import make_book
 from tests.live_client import BOOK_ENDPOINTS
 from tests.sse_client import events_only, parse_stream
 
 pytestmark = pytest.mark.django_db
-
-
-def make_book(user, *, title="Kitaab", status=Book.Status.COMPLETED, pages=3, stored=None) -> Book:
-    book = Book(user=user, title=title, status=status, total_pages=pages, original_filename="kitaab.pdf")
-    book.pdf.save("kitaab.pdf", ContentFile(b"%PDF-1.7 stand-in bytes"), save=False)
-    book.save()
-    for number in range(1, (pages if stored is None else stored) + 1):
-        BookPage.objects.create(
-            book=book,
-            page_number=number,
-            text_content=f"पृष्ठ {number}",
-            method="ocr",
-            char_count=7,
-            ocr_confidence=91.5,
-        )
-    return book
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from audiobooks.models import Book, BookPage
 from audiobooks.services import book_lease
 from audiobooks.services.events import publish_event
 from audiobooks.services.pdf_processor_ocr import ExtractionOptions, PageResult, extract_pages
+from audiobooks.storage import PdfStorageError, local_path
 
 logger = logging.getLogger(__name__)
 
@@ -102,15 +103,25 @@ def process_book(*, book_id: int, executor=None, replacing: str | None = None) -
             )
 
     try:
-        extract_pages(
-            book.pdf.path,
-            pages=[n for n in range(1, book.total_pages + 1) if n not in stored],
-            options=extraction_options(book),
-            executor=executor,
-            in_flight=settings.OCR_WORKERS,
-            progress_callback=store_page,
-            should_stop=lambda: not still_held,
+        with local_path(book.pdf) as pdf_path:
+            extract_pages(
+                pdf_path,
+                pages=[n for n in range(1, book.total_pages + 1) if n not in stored],
+                options=extraction_options(book),
+                executor=executor,
+                in_flight=settings.OCR_WORKERS,
+                progress_callback=store_page,
+                should_stop=lambda: not still_held,
+            )
+    except PdfStorageError as exc:
+        logger.warning("book %s: %s", book.pk, exc)
+        fail_book(
+            book=book,
+            code=ErrorCode.STORAGE_UNAVAILABLE,
+            error="The original PDF could not be read from storage.",
+            details=str(exc),
         )
+        return
     except Exception as exc:
         logger.exception("book %s failed", book.pk)
         fail_book(book=book, code=ErrorCode.OCR_FAILED, error="Text extraction failed.", details=str(exc))

@@ -14,6 +14,7 @@ from audiobooks.services.book_job import fail_book
 from audiobooks.services.events import publish_event
 from audiobooks.services.pdf_processor_ocr import PdfRejected, count_pages
 from audiobooks.services.runner import runner
+from audiobooks.storage import PdfStorageError
 from audiobooks.utils.uploads import too_large
 
 REJECTIONS = {
@@ -72,7 +73,14 @@ def create_book_from_upload(
         total_pages=total_pages,
     )
     upload.seek(0)
-    book.pdf.save(f"{uuid.uuid4().hex}.pdf", upload, save=False)
+    try:
+        book.pdf.save(f"{uuid.uuid4().hex}.pdf", upload, save=False)
+    except PdfStorageError as exc:
+        raise BookError(
+            ErrorCode.STORAGE_UNAVAILABLE,
+            "Storage unavailable",
+            "The PDF could not be stored; try again later.",
+        ) from exc
     try:
         with transaction.atomic():
             book.save()
