@@ -7,7 +7,7 @@ SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-hin poppler-utils fonts-noto-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8000
 
-.PHONY: run worker test test-services bench system-packages migrate demo-user clean
+.PHONY: run worker test test-services browser bench system-packages migrate demo-user clean
 
 system-packages:
 	@if ! command -v tesseract >/dev/null || ! command -v pdftoppm >/dev/null || ! command -v curl >/dev/null \
@@ -60,7 +60,14 @@ test-services:
 	@pg_isready -q -h 127.0.0.1 || $(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for attempt in $$(seq 30); do pg_isready -q -h 127.0.0.1 && break; sleep 1; done; pg_isready -h 127.0.0.1
 
-test: system-packages $(VENV)/.dev
+# The browser tests drive Debian's Chromium with Playwright (never a downloaded browser).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Installing chromium"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; \
+	fi
+
+test: system-packages browser $(VENV)/.dev
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-tests-only-secret-key-not-for-production-use} $(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 urlpatterns = [
+    path("", TemplateView.as_view(template_name="audiobooks/index.html"), name="home"),
     path("admin/", admin.site.urls),
     path("api/auth/", include("audiobooks.auth_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

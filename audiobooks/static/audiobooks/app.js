@@ -1,0 +1,318 @@
+// The reference client: JWT sign-in, an upload streamed with fetch() (EventSource cannot
+// POST), re-attaching to a book after a reload with Last-Event-ID, and the read API.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const store = {
+  get: (key) => JSON.parse(localStorage.getItem(key) || "null"),
+  set: (key, value) => (value == null ? localStorage.removeItem(key) : localStorage.setItem(key, JSON.stringify(value))),
+};
+let refreshTimer = null;
+
+// --- Auth: tokens kept in localStorage, the access token refreshed before it expires ----
+
+function tokenExpiry(token) {
+  const payload = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+  return payload.exp * 1000;
+}
+
+function useTokens(tokens) {
+  store.set("tokens", tokens);
+  clearTimeout(refreshTimer);
+  if (!tokens) return;
+  const wait = Math.max(tokenExpiry(tokens.access) - Date.now() - 60_000, 1_000);
+  refreshTimer = setTimeout(refreshAccess, wait);
+}
+
+async function refreshAccess() {
+  const tokens = store.get("tokens");
+  if (!tokens) return false;
+  const response = await fetch("/api/auth/token/refresh/", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ refresh: tokens.refresh }),
+  });
+  if (!response.ok) {
+    signOut();
+    return false;
+  }
+  const body = await response.json();
+  useTokens({ ...tokens, access: body.access, refresh: body.refresh || tokens.refresh });
+  return true;
+}
+
+async function api(path, options = {}, retried = false) {
+  const tokens = store.get("tokens");
+  const headers = { ...(options.headers || {}), Authorization: `Bearer ${tokens && tokens.access}` };
+  const response = await fetch(path, { ...options, headers });
+  if (response.status === 401 && !retried && (await refreshAccess())) return api(path, options, true);
+  return response;
+}
+
+async function errorText(response) {
+  const type = response.headers.get("Content-Type") || "";
+  try {
+    if (type.startsWith("text/event-stream")) {
+      const event = parseEvents(await response.text())[0];
+      return `${event.data.error}: ${event.data.details}`;
+    }
+    const body = await response.json();
+    return body.details ? `${body.error}: ${body.details}` : body.error || JSON.stringify(body);
+  } catch {
+    return `The server answered ${response.status}.`;
+  }
+}
+
+async function signIn(username, password) {
+  const response = await fetch("/api/auth/token/", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!response.ok) throw new Error(await errorText(response));
+  useTokens({ ...(await response.json()), username });
+}
+
+async function register(username, password) {
+  const response = await fetch("/api/auth/register/", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!response.ok) throw new Error(await errorText(response));
+}
+
+function signOut() {
+  useTokens(null);
+  store.set("reading", null);
+  show();
+}
+
+// --- Server-Sent Events over fetch() -----------------------------------------------------
+
+function parseEvents(text) {
+  return text
+    .split("\n\n")
+    .map((block) => {
+      const event = { id: null, event: "message", data: null };
+      for (const line of block.split("\n")) {
+        if (line.startsWith("id: ")) event.id = Number(line.slice(4));
+        else if (line.startsWith("event: ")) event.event = line.slice(7);
+        else if (line.startsWith("data: ")) event.data = JSON.parse(line.slice(6));
+      }
+      return event;
+    })
+    .filter((event) => event.data !== null);
+}
+
+async function follow(response, onEvent) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    const end = buffer.lastIndexOf("\n\n");
+    if (end === -1) continue;
+    parseEvents(buffer.slice(0, end)).forEach(onEvent);
+    buffer = buffer.slice(end + 2);
+  }
+}
+
+// --- Reading a book live -----------------------------------------------------------------
+
+async function addPageRow(bookId, pageNumber, method, chars) {
+  if (document.querySelector(`#pages tr[data-page="${pageNumber}"]`)) return;
+  const row = document.createElement("tr");
+  row.dataset.page = pageNumber;
+  for (const text of [pageNumber, method === "ocr" ? "OCR" : "text", chars, "…"]) {
+    const cell = document.createElement("td");
+    cell.textContent = text;
+    row.append(cell);
+  }
+  const rows = [...$("pages").children];
+  const after = rows.find((other) => Number(other.dataset.page) > pageNumber);
+  $("pages").insertBefore(row, after || null);
+  const response = await api(`/api/books/${bookId}/pages/${pageNumber}/`);
+  if (response.ok) {
+    const page = await response.json();
+    row.lastChild.textContent = page.error || page.text_content.split("\n").find((line) => line.trim()) || "(no text)";
+  }
+}
+
+function onBookEvent(bookId, event) {
+  if (event.id !== null) store.set("reading", { bookId, lastEventId: event.id });
+  const data = event.data;
+  if (event.event === "status") $("status").textContent = data.message;
+  if (event.event === "processing_started") $("status").textContent = data.message;
+  if (event.event === "page_progress") {
+    $("progress").value = data.progress;
+    $("progress").setAttribute("aria-valuetext", `${data.progress}%`);
+    $("status").textContent = `${data.message} — ${data.progress}%`;
+    if (data.page_number) addPageRow(bookId, data.page_number, data.method, data.extracted_chars);
+  }
+  if (event.event === "completed") {
+    $("progress").value = 100;
+    $("status").textContent = `Done: ${data.total_pages} pages read (${data.pages_ocr} by OCR, ${data.pages_text} from the text layer) in ${data.duration_s} s.`;
+    store.set("reading", null);
+    loadBooks();
+  }
+  if (event.event === "error") {
+    $("status").textContent = `Stopped: ${data.error}. ${data.details}`;
+    store.set("reading", null);
+    loadBooks();
+  }
+}
+
+function startReading(book) {
+  $("reading").hidden = false;
+  $("reading-name").textContent = `“${book.title}”`;
+  $("progress").value = book.progress || 0;
+  $("pages").replaceChildren();
+}
+
+async function upload(form) {
+  $("upload-error").textContent = "";
+  $("upload-button").disabled = true;
+  try {
+    const response = await api("/api/books/upload-sse/", {
+      method: "POST",
+      headers: { Accept: "text/event-stream" },
+      body: new FormData(form),
+    });
+    if (!response.ok) {
+      $("upload-error").textContent = await errorText(response);
+      $("file").focus();
+      return;
+    }
+    startReading({ title: form.title.value || form.file.files[0].name });
+    let bookId = null;
+    await follow(response, (event) => {
+      bookId = bookId || (event.data && event.data.book_id);
+      if (bookId) onBookEvent(bookId, event);
+      else $("status").textContent = event.data.message || "";
+    });
+  } catch (error) {
+    $("upload-error").textContent = `The upload failed: ${error.message}`;
+  } finally {
+    $("upload-button").disabled = false;
+  }
+}
+
+async function reattach() {
+  const reading = store.get("reading");
+  if (!reading) return;
+  const response = await api(`/api/books/${reading.bookId}/`);
+  if (!response.ok) return store.set("reading", null);
+  const book = await response.json();
+  if (book.status !== "processing") return store.set("reading", null);
+  startReading(book);
+  $("status").textContent = `Re-attached: ${book.pages_done} of ${book.total_pages} pages read so far.`;
+  const pages = await api(`/api/books/${book.id}/pages/?page_size=1000`);
+  if (pages.ok) {
+    for (const page of (await pages.json()).results) addPageRow(book.id, page.page_number, page.method, page.char_count);
+  }
+  const stream = await api(`/api/books/${book.id}/events/`, {
+    headers: { Accept: "text/event-stream", "Last-Event-ID": String(reading.lastEventId) },
+  });
+  if (stream.ok) await follow(stream, (event) => onBookEvent(book.id, event));
+}
+
+// --- My books ----------------------------------------------------------------------------
+
+async function loadBooks() {
+  const response = await api("/api/books/");
+  if (!response.ok) return;
+  const list = $("books");
+  list.replaceChildren();
+  for (const book of (await response.json()).results) {
+    const item = document.createElement("li");
+    const label = document.createElement("span");
+    label.textContent = `${book.title} — ${book.status}, ${book.pages_done}/${book.total_pages} pages (${book.progress}%)`;
+    const open = document.createElement("button");
+    open.type = "button";
+    open.textContent = "Read";
+    open.setAttribute("aria-label", `Read ${book.title}`);
+    open.addEventListener("click", () => openBook(book));
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "secondary";
+    remove.textContent = "Delete";
+    remove.setAttribute("aria-label", `Delete ${book.title}`);
+    remove.addEventListener("click", async () => {
+      if (!confirm(`Delete “${book.title}” and all its pages?`)) return;
+      await api(`/api/books/${book.id}/`, { method: "DELETE" });
+      loadBooks();
+    });
+    item.append(label, open, remove);
+    list.append(item);
+  }
+}
+
+async function openBook(book) {
+  $("book").hidden = false;
+  $("book-title").textContent = book.title;
+  const list = $("book-pages");
+  list.replaceChildren();
+  let url = `/api/books/${book.id}/pages/?page_size=100`;
+  while (url) {
+    const response = await api(url);
+    if (!response.ok) break;
+    const body = await response.json();
+    for (const page of body.results) {
+      const item = document.createElement("li");
+      item.value = page.page_number;
+      item.textContent = page.text_content || page.error || "(no text)";
+      list.append(item);
+    }
+    url = body.next && new URL(body.next).pathname + new URL(body.next).search;
+  }
+  $("book-title").focus();
+}
+
+// --- Wiring ------------------------------------------------------------------------------
+
+function show() {
+  const tokens = store.get("tokens");
+  $("auth").hidden = Boolean(tokens);
+  for (const id of ["upload", "library"]) $(id).hidden = !tokens;
+  $("who").hidden = !tokens;
+  if (!tokens) for (const id of ["reading", "book"]) $(id).hidden = true;
+  $("who-name").textContent = tokens ? tokens.username : "";
+}
+
+document.addEventListener("DOMContentLoaded", async () => {
+  $("auth-form").addEventListener("submit", async (submit) => {
+    submit.preventDefault();
+    $("auth-error").textContent = "";
+    const [username, password] = [$("username").value, $("password").value];
+    try {
+      if (submit.submitter && submit.submitter.value === "register") await register(username, password);
+      await signIn(username, password);
+      show();
+      loadBooks();
+      $("file").focus();
+    } catch (error) {
+      $("auth-error").textContent = error.message;
+    }
+  });
+  $("upload-form").addEventListener("submit", (submit) => {
+    submit.preventDefault();
+    upload(submit.target);
+  });
+  $("sign-out").addEventListener("click", signOut);
+  $("refresh-books").addEventListener("click", loadBooks);
+  $("close-book").addEventListener("click", () => {
+    $("book").hidden = true;
+    $("library-title").focus();
+  });
+
+  const tokens = store.get("tokens");
+  if (tokens) useTokens(tokens);
+  show();
+  if (tokens) {
+    loadBooks();
+    reattach();
+  }
+});
