@@ -176,3 +176,23 @@ def test_every_control_is_labelled_and_the_page_fits_a_phone(browser, server):
         page.screenshot(path=ARTIFACTS / "phone-width.png", full_page=True)
     finally:
         context.close()
+
+
+def test_an_expired_access_token_is_refreshed_without_signing_in_again(page):
+    sign_up(page)
+    expired = page.evaluate(
+        """() => {
+            const tokens = JSON.parse(localStorage.getItem('tokens'));
+            const payload = btoa(JSON.stringify({exp: Math.floor(Date.now() / 1000) - 10}));
+            tokens.access = `e30.${payload.replace(/=+$/, '')}.expired`;
+            localStorage.setItem('tokens', JSON.stringify(tokens));
+            return tokens.access;
+        }"""
+    )
+
+    page.reload()
+
+    page.get_by_role("heading", name="My books").wait_for()
+    page.wait_for_function(f"JSON.parse(localStorage.getItem('tokens')).access !== {expired!r}")
+    assert page.locator("#auth").is_hidden()
+    assert page.get_by_role("button", name="Upload and read").is_visible()
