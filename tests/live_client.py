@@ -35,6 +35,28 @@ def upload_stream(server, token, pdf_path, **fields) -> requests.Response:
         )
 
 
+def upload_in_background(server, token, pdf_path) -> dict:
+    """The non-streaming upload (202): the new book's JSON."""
+    with open(pdf_path, "rb") as handle:
+        response = requests.post(
+            f"{server.url}/api/books/", headers=auth(token), files={"file": handle}, timeout=30
+        )
+    assert response.status_code == 202, response.text
+    return response.json()
+
+
+def events_stream(
+    server, token, book_id: int, *, last_event_id: int = 0, timeout: float = 120
+) -> requests.Response:
+    """The book's event stream (replayed after `last_event_id`, then live), unread."""
+    return requests.get(
+        f"{server.url}/api/books/{book_id}/events/",
+        headers={**auth(token), "Accept": "text/event-stream", "Last-Event-ID": str(last_event_id)},
+        stream=True,
+        timeout=timeout,
+    )
+
+
 def read_until(response: requests.Response, stop) -> list[Message]:
     """Read a stream's messages until `stop(message)` is true (or the stream ends)."""
     messages = []

@@ -53,6 +53,11 @@ def hindi_page(count: int = 6, start: int = 0, scanned: bool = True) -> Page:
     return Page(tuple(HINDI_LINES[(start + i) % len(HINDI_LINES)] for i in range(count)), scanned)
 
 
+def scanned_hindi_book(path: Path, *, pages: int, lines: int) -> Path:
+    """A scanned Hindi book of `pages` pages of `lines` lines, each page starting one line on."""
+    return build_pdf(path, [hindi_page(count=lines, start=i) for i in range(pages)])
+
+
 def english_page(count: int = 4, start: int = 0, scanned: bool = False) -> Page:
     return Page(tuple(ENGLISH_LINES[(start + i) % len(ENGLISH_LINES)] for i in range(count)), scanned)
 

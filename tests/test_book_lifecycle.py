@@ -6,7 +6,7 @@ import pytest
 
 from audiobooks.models import Book, BookEvent, BookPage
 from audiobooks.services.runner import runner
-from tests.pdf_factory import build_pdf, hindi_page
+from tests.pdf_factory import scanned_hindi_book
 from tests.sse_client import events_only, parse_stream
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def six_page_scan(tmp_path):
-    return build_pdf(tmp_path / "six.pdf", [hindi_page(count=10, start=i) for i in range(6)])
+    return scanned_hindi_book(tmp_path / "six.pdf", pages=6, lines=10)
 
 
 def start_upload(api, pdf) -> dict:

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from tests.live_server import ROOT
-from tests.pdf_factory import build_pdf, hindi_page
+from tests.pdf_factory import scanned_hindi_book
 from tests.services import unavailable
 
 pytestmark = pytest.mark.server
@@ -53,8 +53,7 @@ def page(browser, server, request):
 def pdfs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("pdfs")
     return {
-        pages: build_pdf(folder / f"{pages}-pages.pdf", [hindi_page(count=8, start=i) for i in range(pages)])
-        for pages in (3, 6)
+        pages: scanned_hindi_book(folder / f"{pages}-pages.pdf", pages=pages, lines=8) for pages in (3, 6)
     }
 
 

@@ -9,7 +9,7 @@ import requests
 
 from tests.live_client import auth, page_done, read_until, stored_page_numbers, upload_stream, wait_for_book
 from tests.live_server import LIVE_HEARTBEAT_SECONDS, start_server, stop_server
-from tests.pdf_factory import build_pdf, english_page, hindi_page
+from tests.pdf_factory import build_pdf, english_page, scanned_hindi_book
 from tests.sse_client import events_only, read_messages
 
 pytestmark = pytest.mark.server
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.server
 def scanned_book(tmp_path_factory):
     """Four dense scanned Hindi pages: each takes tesseract a noticeable time."""
     path = tmp_path_factory.mktemp("pdfs") / "four-pages.pdf"
-    return build_pdf(path, [hindi_page(count=14, start=i) for i in range(4)])
+    return scanned_hindi_book(path, pages=4, lines=14)
 
 
 def stored_times(server, token, book_id) -> dict[int, float]:
@@ -91,7 +91,7 @@ def test_a_big_digital_book_does_not_starve_another_stream(tmp_path):
     live = start_server(tmp_path / "starve", OCR_WORKERS="2", SSE_HEARTBEAT_SECONDS=str(heartbeat))
     token = live.token("starve-reader")
     digital = build_pdf(tmp_path / "digital-600.pdf", [english_page(count=20, start=i) for i in range(600)])
-    scanned = build_pdf(tmp_path / "slow.pdf", [hindi_page(count=16, start=i) for i in range(3)])
+    scanned = scanned_hindi_book(tmp_path / "slow.pdf", pages=3, lines=16)
     big = threading.Thread(
         target=lambda: list(upload_stream(live, token, digital, language="english").iter_content(None))
     )

@@ -6,8 +6,8 @@ import threading
 import pytest
 import requests
 
-from tests.live_client import auth
-from tests.pdf_factory import build_pdf, hindi_page
+from tests.live_client import auth, events_stream, upload_in_background
+from tests.pdf_factory import build_pdf, hindi_page, scanned_hindi_book
 from tests.services import Nginx
 from tests.sse_client import events_only, read_messages
 
@@ -23,9 +23,7 @@ def nginx(server, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def four_pages(tmp_path_factory):
-    return build_pdf(
-        tmp_path_factory.mktemp("pdfs") / "four.pdf", [hindi_page(count=8, start=i) for i in range(4)]
-    )
+    return scanned_hindi_book(tmp_path_factory.mktemp("pdfs") / "four.pdf", pages=4, lines=8)
 
 
 def test_page_progress_arrives_through_nginx_as_it_happens(server, nginx, token, four_pages):
@@ -34,12 +32,7 @@ def test_page_progress_arrives_through_nginx_as_it_happens(server, nginx, token,
     direct: list = []
 
     def follow_directly(book_id: int) -> None:
-        with requests.get(
-            f"{server.url}/api/books/{book_id}/events/",
-            headers={**auth(token), "Accept": "text/event-stream"},
-            stream=True,
-            timeout=120,
-        ) as response:
+        with events_stream(server, token, book_id) as response:
             direct.extend(events_only(read_messages(response.iter_content(chunk_size=None))))
 
     with open(four_pages, "rb") as pdf:
@@ -75,32 +68,14 @@ def test_page_progress_arrives_through_nginx_as_it_happens(server, nginx, token,
     assert all(abs(lag) <= 0.5 for lag in lags.values()), lags
 
 
-def test_a_heartbeat_passes_through_nginx(nginx, token):
+def test_a_heartbeat_passes_through_nginx(nginx, token, tmp_path):
     """An idle stream's keep-alive comments are not held back by the proxy either."""
-    book = requests.post(
-        f"{nginx.url}/api/books/",
-        headers=auth(token),
-        files={"file": ("one.pdf", build_one_page_pdf(), "application/pdf")},
-        timeout=30,
-    ).json()
-    with requests.get(
-        f"{nginx.url}/api/books/{book['id']}/events/",
-        headers={**auth(token), "Accept": "text/event-stream"},
-        stream=True,
-        timeout=60,
-    ) as response:
+    book = upload_in_background(nginx, token, build_pdf(tmp_path / "one.pdf", [hindi_page(count=4)]))
+    with events_stream(nginx, token, book["id"], timeout=60) as response:
         messages = list(read_messages(response.iter_content(chunk_size=None)))
     assert response.headers["Server"].startswith("nginx")
     assert messages[0].retry == 3000
     assert events_only(messages)[-1].event == "completed"
-
-
-def build_one_page_pdf() -> bytes:
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as workdir:
-        return build_pdf(Path(workdir) / "one.pdf", [hindi_page(count=4)]).read_bytes()
 
 
 def test_nginx_refuses_a_body_over_the_upload_limit_with_413(nginx, token):

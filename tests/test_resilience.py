@@ -5,11 +5,17 @@ import threading
 import time
 
 import pytest
-import requests
 
-from tests.live_client import auth, page_done, read_until, stored_page_numbers, upload_stream, wait_for_book
+from tests.live_client import (
+    events_stream,
+    page_done,
+    read_until,
+    stored_page_numbers,
+    upload_stream,
+    wait_for_book,
+)
 from tests.live_server import kill_server, start_server, stop_server
-from tests.pdf_factory import build_pdf, hindi_page
+from tests.pdf_factory import scanned_hindi_book
 from tests.sse_client import events_only, read_messages
 
 pytestmark = pytest.mark.server
@@ -17,18 +23,11 @@ pytestmark = pytest.mark.server
 
 @pytest.fixture(scope="module")
 def six_pages(tmp_path_factory):
-    return build_pdf(
-        tmp_path_factory.mktemp("pdfs") / "six.pdf", [hindi_page(count=12, start=i) for i in range(6)]
-    )
+    return scanned_hindi_book(tmp_path_factory.mktemp("pdfs") / "six.pdf", pages=6, lines=12)
 
 
 def follow(server, token, book_id: int, last_event_id: int) -> list:
-    with requests.get(
-        f"{server.url}/api/books/{book_id}/events/",
-        headers={**auth(token), "Accept": "text/event-stream", "Last-Event-ID": str(last_event_id)},
-        stream=True,
-        timeout=120,
-    ) as response:
+    with events_stream(server, token, book_id, last_event_id=last_event_id) as response:
         assert response.status_code == 200
         return list(read_messages(response.iter_content(chunk_size=None)))
 
@@ -138,7 +137,7 @@ def test_a_killed_book_whose_file_is_gone_is_marked_failed_not_left_processing(t
 def test_ten_concurrent_uploads_all_complete_with_every_page_once(tmp_path):
     live = start_server(tmp_path / "load", SSE_HEARTBEAT_SECONDS="5")
     token = live.token("load-reader")
-    pdf = build_pdf(tmp_path / "four.pdf", [hindi_page(count=5, start=i) for i in range(4)])
+    pdf = scanned_hindi_book(tmp_path / "four.pdf", pages=4, lines=5)
     streams: list[list] = [[] for _ in range(10)]
 
     def upload(slot: int) -> None:

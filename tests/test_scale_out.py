@@ -7,9 +7,18 @@ import time
 import pytest
 import requests
 
-from tests.live_client import auth, page_done, read_until, stored_page_numbers, upload_stream, wait_for_book
+from tests.live_client import (
+    auth,
+    events_stream,
+    page_done,
+    read_until,
+    stored_page_numbers,
+    upload_in_background,
+    upload_stream,
+    wait_for_book,
+)
 from tests.live_server import start_server, stop_server
-from tests.pdf_factory import build_pdf, hindi_page
+from tests.pdf_factory import scanned_hindi_book
 from tests.services import CeleryWorker, RedisServer, fresh_postgres_database, postgres_query, wait_until
 from tests.sse_client import events_only, read_messages
 
@@ -73,10 +82,7 @@ def start_worker(web):
 @pytest.fixture(scope="module")
 def pdfs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("pdfs")
-    return {
-        pages: build_pdf(folder / f"{pages}.pdf", [hindi_page(count=8, start=i) for i in range(pages)])
-        for pages in (3, 6)
-    }
+    return {pages: scanned_hindi_book(folder / f"{pages}.pdf", pages=pages, lines=8) for pages in (3, 6)}
 
 
 def stored_events(database_url: str, book_id: int) -> list[tuple]:
@@ -164,22 +170,11 @@ def test_the_stream_delivers_every_event_across_a_redis_restart(
 
 def test_idle_streams_hold_no_database_connections(web, token, pdfs, database_url):
     """No worker runs: the book waits in the queue while five clients follow it."""
-    book = requests.post(
-        f"{web.url}/api/books/",
-        headers=auth(token),
-        files={"file": ("idle.pdf", pdfs[3].read_bytes(), "application/pdf")},
-        timeout=30,
-    ).json()
-    streams = []
+    book = upload_in_background(web, token, pdfs[3])
     stop = threading.Event()
 
     def follow() -> None:
-        with requests.get(
-            f"{web.url}/api/books/{book['id']}/events/",
-            headers={**auth(token), "Accept": "text/event-stream"},
-            stream=True,
-            timeout=30,
-        ) as response:
+        with events_stream(web, token, book["id"], timeout=30) as response:
             for _ in read_messages(response.iter_content(chunk_size=None)):
                 if stop.is_set():
                     return
