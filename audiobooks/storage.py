@@ -75,9 +75,6 @@ class CloudinaryPdfStorage(Storage):
             name, "", expires_at=int(time.time()) + SIGNED_URL_SECONDS, **self.resource
         )
 
-    def size(self, name: str) -> int:
-        return cloudinary.api.resource(name, **self.resource)["bytes"]
-
 
 def pdf_storage() -> Storage:
     """The books' storage, chosen once from the settings (FileField calls this)."""

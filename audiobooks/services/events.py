@@ -36,8 +36,7 @@ class _EventSignal:
     def wake_all(self) -> None:
         with self._lock:
             for book_id in list(self._conditions):
-                self._versions[book_id] = self._versions.get(book_id, 0) + 1
-                self._conditions[book_id].notify_all()
+                self._bump(book_id)
 
     def version(self, book_id: int) -> int:
         with self._lock:
@@ -45,9 +44,13 @@ class _EventSignal:
 
     def notify(self, book_id: int) -> None:
         with self._lock:
-            self._versions[book_id] = self._versions.get(book_id, 0) + 1
-            if book_id in self._conditions:
-                self._conditions[book_id].notify_all()
+            self._bump(book_id)
+
+    def _bump(self, book_id: int) -> None:
+        """A new version for the book, waking its waiters. Call with the lock held."""
+        self._versions[book_id] = self._versions.get(book_id, 0) + 1
+        if book_id in self._conditions:
+            self._conditions[book_id].notify_all()
 
     def wait(self, book_id: int, seen_version: int, timeout: float) -> None:
         with self._lock:

@@ -11,6 +11,10 @@ let refreshTimer = null;
 
 // --- Auth: tokens kept in localStorage, the access token refreshed before it expires ----
 
+function postJson(path, body) {
+  return fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+}
+
 function tokenExpiry(token) {
   const payload = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
   return payload.exp * 1000;
@@ -27,11 +31,7 @@ function useTokens(tokens) {
 async function refreshAccess() {
   const tokens = store.get("tokens");
   if (!tokens) return false;
-  const response = await fetch("/api/auth/token/refresh/", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ refresh: tokens.refresh }),
-  });
+  const response = await postJson("/api/auth/token/refresh/", { refresh: tokens.refresh });
   if (!response.ok) {
     signOut();
     return false;
@@ -64,21 +64,13 @@ async function errorText(response) {
 }
 
 async function signIn(username, password) {
-  const response = await fetch("/api/auth/token/", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ username, password }),
-  });
+  const response = await postJson("/api/auth/token/", { username, password });
   if (!response.ok) throw new Error(await errorText(response));
   useTokens({ ...(await response.json()), username });
 }
 
 async function register(username, password) {
-  const response = await fetch("/api/auth/register/", {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ username, password }),
-  });
+  const response = await postJson("/api/auth/register/", { username, password });
   if (!response.ok) throw new Error(await errorText(response));
 }
 
