@@ -1,8 +1,17 @@
 """gunicorn settings for long-lived SSE streams (`make run` uses this file)."""
 
 import os
+import re
+from pathlib import Path
 
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+# gunicorn's control socket (for `gunicornc`) defaults to one path per user, so a second
+# instance on the host takes it over and the first to stop deletes it for everyone. Each
+# instance gets its own, named after what it binds; `off` runs without one.
+_var_dir = Path(os.environ.get("APP_VAR_DIR", Path(__file__).resolve().parent / "var"))
+_own_control_socket = _var_dir / "run" / f"gunicorn-{re.sub(r'[^A-Za-z0-9.-]+', '_', bind)}.ctl"
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", str(_own_control_socket))
+control_socket_disable = control_socket == "off"
 # gevent: one worker holds many open streams; tesseract and pdftoppm run as cooperative
 # subprocesses. One worker per machine by default: its page pool already uses every core.
 worker_class = "gevent"
@@ -21,15 +30,27 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
 
 def post_worker_init(worker):
-    """Take up books a dead process left half done and keep this worker's leases fresh
-    (unless Celery workers run the books); end open streams cleanly on SIGTERM."""
+    """Load everything a request needs before the worker takes its first one; take up books
+    a dead process left half done and keep this worker's leases fresh (unless Celery workers
+    run the books); end open streams cleanly on SIGTERM."""
     import signal
+    import time
 
     import gevent
     from django.conf import settings
 
     from audiobooks.services.events import event_signal
     from audiobooks.services.runner import runner
+    from backend.wsgi import warm_up
+
+    started = time.monotonic()
+    try:
+        status = warm_up()
+    except Exception:  # the worker still serves; its first request then loads what is missing
+        worker.log.exception("Worker %s: the warm-up request failed", worker.pid)
+    else:
+        seconds = time.monotonic() - started
+        worker.log.info("Worker %s ready: warm-up request answered %s in %.2f s", worker.pid, status, seconds)
 
     if not settings.CELERY_BROKER_URL:
         runner.start_maintenance()
