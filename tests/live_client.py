@@ -71,6 +71,18 @@ def page_done(message: Message, pages: int = 1) -> bool:
     return message.event == "page_progress" and message.data["current_page"] >= pages
 
 
+def assert_live_page_by_page(arrived: list[float], stored: list[float]) -> None:
+    """`arrived[i]` is when the client got a page's event, `stored[i]` when that page was
+    stored (or reached a reference client), pages in the order they were read, one at a time.
+    Each event reached the client before the next page was stored, and the last one within
+    the longest time a page took: live, page by page, however fast or busy this machine is."""
+    assert len(arrived) == len(stored) >= 2
+    for page, (got, next_stored) in enumerate(zip(arrived, stored[1:], strict=False), start=1):
+        assert got < next_stored, f"page {page} arrived {got - next_stored:.2f} s after the next was stored"
+    longest_page = max(later - earlier for earlier, later in zip(stored, stored[1:], strict=False))
+    assert arrived[-1] - stored[-1] < longest_page, "the last page arrived late"
+
+
 def wait_for_book(server, token, book_id: int, *, timeout: float = 120) -> dict:
     """Poll the book until it is no longer processing; returns its JSON."""
     deadline = time.monotonic() + timeout

@@ -14,6 +14,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 # The test server's heartbeat: short, so ping tests are quick.
 LIVE_HEARTBEAT_SECONDS = 1.0
+# How long a test server may take to give its first answer: generous, for a slow or busy machine.
+SERVER_START_SECONDS = 120
 
 
 def free_port() -> int:
@@ -61,6 +63,8 @@ def start_server(workdir: Path, **env_overrides: str) -> LiveServer:
         "SQLITE_PATH": str(workdir / "db.sqlite3"),
         "MEDIA_ROOT": str(workdir / "media"),
         "GUNICORN_BIND": f"127.0.0.1:{port}",
+        # Its own var/: gunicorn's control socket among the rest (see gunicorn.conf.py).
+        "APP_VAR_DIR": str(workdir / "var"),
         "FILE_UPLOAD_TEMP_DIR": str(workdir / "upload-tmp"),
         "AUTH_RATE": "1000/minute",
         "BOOK_UPLOAD_RATE": "1000/hour",
@@ -80,17 +84,20 @@ def start_server(workdir: Path, **env_overrides: str) -> LiveServer:
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # However slow this machine: the socket may accept before a worker has booted, and a
+    # busy machine may take many seconds over the first answer. Any failed try is retried
+    # until the deadline; only an exited server gives up early.
+    deadline = time.monotonic() + SERVER_START_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited: {log_path.read_text()}")
         try:
-            requests.get(f"{url}/api/books/", timeout=1)
+            requests.get(f"{url}/api/books/", timeout=max(1.0, deadline - time.monotonic()))
             return LiveServer(url, process, workdir, env)
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.2)
     stop_server(process)
-    raise RuntimeError(f"server did not answer: {log_path.read_text()}")
+    raise RuntimeError(f"server did not answer within {SERVER_START_SECONDS} s: {log_path.read_text()}")
 
 
 def stop_server(process: subprocess.Popen) -> None:

@@ -38,15 +38,18 @@ def test_non_streaming_upload_answers_202_at_once_and_processes_in_the_backgroun
 
     assert body["status"] == "processing" and body["total_pages"] == 6
     assert body["events_url"].endswith(f"/api/books/{body['id']}/events/")
-    assert answered_in < 3  # validation only: six pages of OCR take far longer
     assert runner.wait_idle(timeout=120)
+    processed_in = time.monotonic() - started
+    assert answered_in < processed_in / 4  # validation only: six pages of OCR take far longer
     assert Book.objects.get(pk=body["id"]).status == Book.Status.COMPLETED
     assert BookPage.objects.filter(book_id=body["id"]).count() == 6
 
 
 def test_cancel_stops_the_book_within_a_page_and_keeps_its_pages(api, six_page_scan):
+    uploaded_at = time.monotonic()
     book_id = start_upload(api, six_page_scan)["id"]
     wait_until(lambda: BookPage.objects.filter(book_id=book_id).exists())
+    first_page_in = time.monotonic() - uploaded_at
 
     response = api.post(f"/api/books/{book_id}/cancel/")
     cancelled_at = time.monotonic()
@@ -58,7 +61,8 @@ def test_cancel_stops_the_book_within_a_page_and_keeps_its_pages(api, six_page_s
     assert book.status == Book.Status.CANCELLED and book.error_code == "cancelled"
     kept = BookPage.objects.filter(book_id=book_id).count()
     assert 1 <= kept < 6
-    assert stopped_in < 5  # the pages in flight (a second each) finish; nothing new starts
+    # The pages in flight finish, nothing new starts: about a page's time, not the book's.
+    assert stopped_in < 3 * first_page_in
     last = BookEvent.objects.filter(book_id=book_id).last()
     assert (last.name, last.data["code"]) == ("error", "cancelled")
     stream = events_only(parse_stream(b"".join(api.get(f"/api/books/{book_id}/events/").streaming_content)))

@@ -225,7 +225,7 @@ def server_stays_healthy(ctx):
     assert (
         requests.get(f"{ctx.server.url}/api/books/", headers=auth(ctx.token), timeout=10).status_code == 200
     )
-    deadline = time.monotonic() + 5  # a worker releases an upload's temp file as its request ends
+    deadline = time.monotonic() + 60  # a worker releases an upload's temp file as its request ends
     while list(ctx.server.upload_tmp.iterdir()) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not list(ctx.server.upload_tmp.iterdir()), "a temporary upload file was left behind"

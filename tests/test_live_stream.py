@@ -7,7 +7,15 @@ from datetime import datetime
 import pytest
 import requests
 
-from tests.live_client import auth, page_done, read_until, stored_page_numbers, upload_stream, wait_for_book
+from tests.live_client import (
+    assert_live_page_by_page,
+    auth,
+    page_done,
+    read_until,
+    stored_page_numbers,
+    upload_stream,
+    wait_for_book,
+)
 from tests.live_server import LIVE_HEARTBEAT_SECONDS, start_server, stop_server
 from tests.pdf_factory import build_pdf, english_page, scanned_hindi_book
 from tests.sse_client import events_only, read_messages
@@ -39,11 +47,7 @@ def test_each_page_progress_arrives_as_its_page_is_stored(server, token, scanned
     done = [m for m in stream if m.event == "page_progress" and m.data["current_page"] >= 1]
     assert [m.data["current_page"] for m in done] == [1, 2, 3, 4]
     stored = stored_times(server, token, stream[-1].data["book_id"])
-    # The first finished page reached the client before the last page was even extracted.
-    assert done[0].arrived < stored[done[-1].data["page_number"]] - 0.5
-    for message in done:
-        lag = message.arrived - stored[message.data["page_number"]]
-        assert -0.1 < lag < 1.0, f"page {message.data['page_number']} arrived {lag:.2f}s after it was stored"
+    assert_live_page_by_page([m.arrived for m in done], [stored[m.data["page_number"]] for m in done])
 
 
 def test_a_waiting_stream_gets_pings_within_the_heartbeat(server, token, scanned_book):
@@ -67,7 +71,8 @@ def test_a_waiting_stream_gets_pings_within_the_heartbeat(server, token, scanned
     pings = [m for m in messages[:first_page] if m.comments == ["ping"]]
     assert len(pings) >= 1
     gaps = [later.arrived - earlier.arrived for earlier, later in zip(messages, messages[1:], strict=False)]
-    assert max(gaps) < LIVE_HEARTBEAT_SECONDS + 0.6
+    # Generous for a busy machine, yet shorter than the other books' pages it waited behind.
+    assert max(gaps) < 2.5 * LIVE_HEARTBEAT_SECONDS
 
 
 def test_dropping_the_stream_does_not_stop_the_book(server, token, scanned_book):
@@ -92,10 +97,15 @@ def test_a_big_digital_book_does_not_starve_another_stream(tmp_path):
     token = live.token("starve-reader")
     digital = build_pdf(tmp_path / "digital-600.pdf", [english_page(count=20, start=i) for i in range(600)])
     scanned = scanned_hindi_book(tmp_path / "slow.pdf", pages=3, lines=16)
-    big = threading.Thread(
-        target=lambda: list(upload_stream(live, token, digital, language="english").iter_content(None))
-    )
+    big_messages = []
+
+    def upload_big() -> None:
+        with upload_stream(live, token, digital, language="english") as response:
+            big_messages.extend(read_messages(response.iter_content(chunk_size=None)))
+
+    big = threading.Thread(target=upload_big)
     try:
+        big_started = time.time()
         big.start()
         time.sleep(0.3)
         requested = time.time()
@@ -105,8 +115,12 @@ def test_a_big_digital_book_does_not_starve_another_stream(tmp_path):
     finally:
         stop_server(live.process)
 
-    assert messages[0].arrived - requested < 1.0
+    assert events_only(big_messages)[-1].event == "completed"
+    big_seconds = big_messages[-1].arrived - big_started
+    # A starved loop would leave both waiting for most of the big book; a share of its time
+    # is generous on a busy machine and scales with how fast this one reads pages.
+    assert messages[0].arrived - requested < 0.2 * big_seconds
     assert events_only(messages)[-1].event == "completed"
     assert any(m.comments == ["ping"] for m in messages)
     gaps = [later.arrived - earlier.arrived for earlier, later in zip(messages, messages[1:], strict=False)]
-    assert max(gaps) < heartbeat + 1.0
+    assert max(gaps) < heartbeat + 0.2 * big_seconds
