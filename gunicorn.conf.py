@@ -39,8 +39,8 @@ def post_worker_init(worker):
     import gevent
     from django.conf import settings
 
-    from audiobooks.services.events import event_signal
-    from audiobooks.services.runner import runner
+    from audiobooks.jobs.runners import start_maintenance
+    from audiobooks.publishing.stream_signal import event_signal
     from backend.wsgi import warm_up
 
     started = time.monotonic()
@@ -53,7 +53,7 @@ def post_worker_init(worker):
         worker.log.info("Worker %s ready: warm-up request answered %s in %.2f s", worker.pid, status, seconds)
 
     if not settings.CELERY_BROKER_URL:
-        runner.start_maintenance()
+        start_maintenance()
 
     def handle_exit(sig, frame):
         worker.handle_exit(sig, frame)

@@ -5,8 +5,8 @@ from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 
 from audiobooks.errors import BookError
+from audiobooks.jobs.book_actions import cancel_book, retry_book
 from audiobooks.models import Book, BookPage
-from audiobooks.services.books import cancel_book, retry_book
 
 
 @admin.register(Book)

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from audiobooks.storage import pdf_storage
+from audiobooks.storage.original_pdfs import pdf_storage
 
 
 class Book(models.Model):

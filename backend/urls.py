@@ -6,11 +6,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 urlpatterns = [
     path("", TemplateView.as_view(template_name="audiobooks/index.html"), name="home"),
     path("admin/", admin.site.urls),
-    path("api/auth/", include("audiobooks.auth_urls")),
+    path("api/auth/", include("audiobooks.api.auth_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
-    path("api/", include("audiobooks.urls")),
+    path("api/", include("audiobooks.api.book_urls")),
 ]
 
-handler404 = "audiobooks.utils.errors.json_not_found"
-handler500 = "audiobooks.utils.errors.json_server_error"
+handler404 = "audiobooks.api.error_responses.json_not_found"
+handler500 = "audiobooks.api.error_responses.json_server_error"

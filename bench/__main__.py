@@ -21,6 +21,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
+from audiobooks.extraction.languages import tesseract_language
 from bench import first_request
 from bench.books import BOOKS, materialize
 
@@ -35,6 +36,8 @@ def run_method(method: str, pdf: Path, language: str) -> dict:
     env = dict(os.environ)
     if method == "guide":
         env.pop("OMP_THREAD_LIMIT", None)  # the guide ran tesseract with its default threads
+    else:
+        env.setdefault("OMP_THREAD_LIMIT", "1")  # as the app's settings set it
     out = OUT / f"{pdf.stem}.{method}.json"
     subprocess.run(
         [sys.executable, "-m", "bench.methods", method, str(pdf), language, str(out)],
@@ -47,7 +50,7 @@ def run_method(method: str, pdf: Path, language: str) -> dict:
 
 def single_thread_page_seconds(pdf: Path, language: str, pages: int) -> list[float]:
     """Each page's tesseract time with one thread, on pages already rendered at 150 dpi."""
-    lang = {"hindi": "hin+eng", "english": "eng"}.get(language, "hin+eng")
+    lang = tesseract_language(language)
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     times = []
     with tempfile.TemporaryDirectory() as workdir:

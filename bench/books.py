@@ -4,7 +4,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.pdf_factory import Page, build_pdf, english_page, hindi_page
+from tests.support.pdf_factory import Page, build_pdf, english_page, hindi_page
 
 
 @dataclass(frozen=True)

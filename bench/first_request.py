@@ -16,7 +16,7 @@ from pathlib import Path
 
 import requests
 
-from tests.live_server import ROOT, free_port, stop_server
+from tests.support.live_server import ROOT, free_port, stop_server
 
 STARTS = 5
 READY_LINE = re.compile(r"Worker \d+ ready")

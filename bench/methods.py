@@ -4,7 +4,7 @@
 
 `guide` is the seed guide's method as written: every page to a JPEG image at 150 dpi
 first, then tesseract --psm 6 on one page after another with tesseract's default threads.
-`engine` is audiobooks/services/pdf_processor_ocr.py with one worker per core.
+`engine` is the audiobooks/extraction package with one worker per core.
 """
 
 import json
@@ -12,13 +12,13 @@ import os
 import sys
 import time
 
-TESSERACT_LANGUAGES = {"hindi": "hin+eng", "english": "eng", "hinglish": "hin+eng"}
-
 
 def guide(pdf_path: str, language: str) -> tuple[dict[int, str], float]:
     import pdfplumber
     import pytesseract
     from pdf2image import convert_from_path
+
+    from audiobooks.extraction.languages import tesseract_language
 
     started = time.monotonic()
     first_page_at = None
@@ -28,7 +28,7 @@ def guide(pdf_path: str, language: str) -> tuple[dict[int, str], float]:
     texts = {}
     for page_number, image in enumerate(images[:total_pages], start=1):
         texts[page_number] = pytesseract.image_to_string(
-            image, lang=TESSERACT_LANGUAGES[language], config="--psm 6"
+            image, lang=tesseract_language(language), config="--psm 6"
         )
         first_page_at = first_page_at or time.monotonic() - started
     return texts, first_page_at
@@ -37,13 +37,13 @@ def guide(pdf_path: str, language: str) -> tuple[dict[int, str], float]:
 def engine(pdf_path: str, language: str) -> tuple[dict[int, str], float]:
     from concurrent.futures import ThreadPoolExecutor
 
-    from audiobooks.services.pdf_processor_ocr import ExtractionOptions, count_pages, extract_pages
+    from audiobooks.extraction.languages import tesseract_language
+    from audiobooks.extraction.page_extraction import ExtractionOptions, extract_pages
+    from audiobooks.extraction.pdf_file import count_pages
 
     started = time.monotonic()
     finished_at = []
-    options = ExtractionOptions(
-        language=TESSERACT_LANGUAGES[language], require_devanagari=language == "hindi"
-    )
+    options = ExtractionOptions(language=tesseract_language(language), require_devanagari=language == "hindi")
     with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
         results = extract_pages(
             pdf_path,
@@ -77,7 +77,7 @@ def load_guide() -> None:
 
 
 def load_engine() -> None:
-    import audiobooks.services.pdf_processor_ocr  # noqa: F401
+    import audiobooks.extraction.page_extraction  # noqa: F401
 
 
 def main() -> None:

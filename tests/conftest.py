@@ -5,10 +5,10 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from audiobooks.services.runner import runner
-from tests.live_server import LIVE_HEARTBEAT_SECONDS, start_server, stop_server
-from tests.pdf_factory import build_pdf, english_page, hindi_page
-from tests.services import SKIP_PREFIX
+from audiobooks.jobs.runners import book_runner
+from tests.support.live_server import LIVE_HEARTBEAT_SECONDS, start_server, stop_server
+from tests.support.pdf_factory import build_pdf, english_page, hindi_page
+from tests.support.service_processes import SKIP_PREFIX
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -33,7 +33,7 @@ def isolated_storage(settings, tmp_path):
     cache.clear()  # throttle counters
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
     yield
-    assert runner.wait_idle(timeout=120), "a book job was still running after the test"
+    assert book_runner().wait_idle(timeout=120), "a book job was still running after the test"
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from tqdm import tqdm
 
 from audiobooks.errors import BookError
 from audiobooks.events import PageProgress
+from audiobooks.jobs.book_actions import create_book_from_upload
+from audiobooks.jobs.runners import book_runner
 from audiobooks.models import Book
-from audiobooks.services.books import create_book_from_upload
-from audiobooks.services.events import follow_events
-from audiobooks.services.runner import runner
+from audiobooks.publishing.event_log import follow_events
 
 
 class LocalPdf(UploadedFile):
@@ -67,7 +67,7 @@ class Command(BaseCommand):
                 path, owner=owner, title=title, author=author, language=language, ocr_mode=ocr_mode
             )
             failed += book is None or book.status != Book.Status.COMPLETED
-        runner.wait_idle(timeout=60)
+        book_runner().wait_idle(timeout=60)
         if failed:
             raise CommandError(f"{failed} of {len(pdfs)} books failed")
 

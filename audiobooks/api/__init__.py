@@ -1,0 +1,2 @@
+"""7. The HTTP API: thin views over the services, serializers, selectors, the SSE wire
+format and the error bodies."""

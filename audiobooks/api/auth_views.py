@@ -1,0 +1,44 @@
+"""Signing up and getting tokens: every one of them throttled per client address."""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt import views as jwt_views
+
+from audiobooks.accounts import register_user
+from audiobooks.api.serializers import RegisterSerializer
+
+
+class RegisterView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_scope = "auth"
+
+    @extend_schema(
+        request=RegisterSerializer,
+        responses={
+            201: inline_serializer(
+                "RegisteredUser",
+                {
+                    "id": serializers.IntegerField(),
+                    "username": serializers.CharField(),
+                    "email": serializers.CharField(),
+                },
+            )
+        },
+    )
+    def post(self, request):
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = register_user(**serializer.validated_data)
+        return Response({"id": user.pk, "username": user.username, "email": user.email}, status=201)
+
+
+class TokenObtainView(jwt_views.TokenObtainPairView):
+    throttle_scope = "auth"
+
+
+class TokenRefreshView(jwt_views.TokenRefreshView):
+    throttle_scope = "auth"

@@ -1,0 +1,184 @@
+"""The book endpoints, thin: parse the request, call a service or selector, shape the response."""
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponseRedirect
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from audiobooks.api import selectors
+from audiobooks.api.openapi import LAST_EVENT_ID, STREAM_RESPONSE, BookUploadForm
+from audiobooks.api.serializers import (
+    BookPageSerializer,
+    BookSerializer,
+    BookUploadSerializer,
+)
+from audiobooks.api.sse import EventStreamRenderer, event_stream_response
+from audiobooks.errors import BookError, ErrorCode
+from audiobooks.jobs.book_actions import cancel_book, create_book_from_upload, delete_book, retry_book
+from audiobooks.models import Book
+from audiobooks.publishing.event_log import follow_events
+from audiobooks.storage.original_pdfs import pdf_download
+
+
+def book_event_stream(*, book_id: int, after_seq: int = 0):
+    return event_stream_response(
+        follow_events(
+            book_id=book_id,
+            after_seq=after_seq,
+            heartbeat_seconds=settings.SSE_HEARTBEAT_SECONDS,
+            poll_seconds=settings.SSE_POLL_SECONDS,
+        )
+    )
+
+
+def create_book_from_request(request):
+    """Shared by both upload endpoints: the file and fields from the multipart body."""
+    if "CONTENT_LENGTH" not in request.META and "chunked" in request.headers.get("Transfer-Encoding", ""):
+        # Django reads no body without a length, so a chunked upload would look empty.
+        raise BookError(
+            ErrorCode.LENGTH_REQUIRED, "Length required", "Send the upload with a Content-Length."
+        )
+    files = request.FILES.getlist("file")
+    if not files:
+        raise BookError(ErrorCode.NO_FILE, "No file provided", "Send the PDF in the multipart field 'file'.")
+    if len(files) > 1:
+        raise BookError(ErrorCode.INVALID_FIELD, "Too many files", "Send exactly one PDF per upload.")
+    fields = BookUploadSerializer(data=request.data)
+    fields.is_valid(raise_exception=True)
+    return create_book_from_upload(user=request.user, upload=files[0], **fields.validated_data)
+
+
+class BookUploadStreamView(APIView):
+    """POST a PDF; the response is the book's live event stream."""
+
+    # Without the event-stream renderer DRF answers `Accept: text/event-stream` with 406.
+    renderer_classes = [JSONRenderer, EventStreamRenderer]
+    throttle_scope = "uploads"
+
+    @extend_schema(request={"multipart/form-data": BookUploadForm}, responses=STREAM_RESPONSE)
+    def post(self, request):
+        book = create_book_from_request(request)
+        return book_event_stream(book_id=book.pk)
+
+
+class BookEventsView(APIView):
+    """Replay a book's stored events after Last-Event-ID, then follow live."""
+
+    renderer_classes = [JSONRenderer, EventStreamRenderer]
+
+    @extend_schema(parameters=LAST_EVENT_ID, responses=STREAM_RESPONSE)
+    def get(self, request, book_id: int):
+        book = selectors.get_book_for_user(user=request.user, book_id=book_id)
+        raw = request.headers.get("Last-Event-ID") or request.query_params.get("last_event_id") or "0"
+        try:
+            after_seq = int(raw)
+        except ValueError as exc:
+            raise BookError(
+                ErrorCode.INVALID_FIELD, "Invalid Last-Event-ID", "It must be an event id (an integer)."
+            ) from exc
+        return book_event_stream(book_id=book.pk, after_seq=max(after_seq, 0))
+
+
+class BookListView(ListAPIView):
+    """My books, newest first."""
+
+    serializer_class = BookSerializer
+
+    def get_queryset(self):
+        status_filter = self.request.query_params.get("status")
+        if status_filter and status_filter not in Book.Status.values:
+            raise BookError(
+                ErrorCode.INVALID_FIELD, "Unknown status", f"Use one of: {', '.join(Book.Status.values)}."
+            )
+        return selectors.books_for_user(user=self.request.user, status=status_filter)
+
+    @extend_schema(parameters=[OpenApiParameter("status", enum=Book.Status.values)])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class BookUploadView(APIView):
+    """The same upload as upload-sse/, answered 202 at once; follow it at `events_url`."""
+
+    throttle_scope = "uploads"
+
+    @extend_schema(request={"multipart/form-data": BookUploadForm}, responses={202: BookSerializer})
+    def post(self, request):
+        book = create_book_from_request(request)
+        book = selectors.get_book_for_user(user=request.user, book_id=book.pk)
+        body = BookSerializer(book, context={"request": request}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["events_url"]})
+
+
+class BookDetailView(APIView):
+    @extend_schema(responses=BookSerializer)
+    def get(self, request, book_id: int):
+        book = selectors.get_book_for_user(user=request.user, book_id=book_id)
+        return Response(BookSerializer(book, context={"request": request}).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, book_id: int):
+        delete_book(book=selectors.get_book_for_user(user=request.user, book_id=book_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BookCancelView(APIView):
+    @extend_schema(request=None, responses=BookSerializer)
+    def post(self, request, book_id: int):
+        book = selectors.get_book_for_user(user=request.user, book_id=book_id)
+        cancel_book(book=book)
+        book = selectors.get_book_for_user(user=request.user, book_id=book_id)
+        return Response(BookSerializer(book, context={"request": request}).data)
+
+
+class BookRetryView(APIView):
+    """Re-process a failed or cancelled book; the response streams like the upload."""
+
+    renderer_classes = [JSONRenderer, EventStreamRenderer]
+    throttle_scope = "uploads"
+
+    @extend_schema(request=None, responses=STREAM_RESPONSE)
+    def post(self, request, book_id: int):
+        book = selectors.get_book_for_user(user=request.user, book_id=book_id)
+        after_seq = retry_book(book=book)
+        return book_event_stream(book_id=book.pk, after_seq=after_seq)
+
+
+class BookPdfView(APIView):
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            302: OpenApiResponse(description="With Cloudinary storage: to a signed link that expires."),
+        }
+    )
+    def get(self, request, book_id: int):
+        book = selectors.get_book_for_user(user=request.user, book_id=book_id)
+        download = pdf_download(pdf=book.pdf)
+        if download.redirect_url:
+            return HttpResponseRedirect(download.redirect_url)
+        return FileResponse(
+            download.file, content_type="application/pdf", filename=book.original_filename or "book.pdf"
+        )
+
+
+class BookPageListView(ListAPIView):
+    serializer_class = BookPageSerializer
+
+    def get_queryset(self):
+        book = selectors.get_book_for_user(user=self.request.user, book_id=self.kwargs["book_id"])
+        return selectors.pages_of(book=book)
+
+
+class BookPageDetailView(APIView):
+    @extend_schema(responses=BookPageSerializer)
+    def get(self, request, book_id: int, page_number: int):
+        book = selectors.get_book_for_user(user=request.user, book_id=book_id)
+        page = selectors.pages_of(book=book).filter(page_number=page_number).first()
+        if page is None:
+            raise BookError(ErrorCode.NOT_FOUND, "Page not found", f"Page {page_number} is not stored (yet).")
+        return Response(BookPageSerializer(page).data)

@@ -1,0 +1,57 @@
+"""Server-Sent Events: wire formatting, the DRF renderer, and the streaming response."""
+
+import json
+from collections.abc import Iterable, Iterator
+
+from django.http import StreamingHttpResponse
+from rest_framework.renderers import BaseRenderer
+
+from audiobooks.events import Error
+from audiobooks.models import BookEvent
+from audiobooks.publishing.stream_signal import event_signal
+
+# Tells EventSource-style clients how long to wait before reconnecting (ms).
+RETRY_MS = 3000
+PING = ": ping\n\n"
+SHUTTING_DOWN = ": server shutting down; re-attach with Last-Event-ID\n\n"
+
+
+def format_event(event_type: str, data: dict, event_id: int | None = None) -> str:
+    lines = [] if event_id is None else [f"id: {event_id}"]
+    lines.append(f"event: {event_type}")
+    lines.append(f"data: {json.dumps(data, ensure_ascii=False)}")
+    return "\n".join(lines) + "\n\n"
+
+
+def encode_stream(events: Iterable[BookEvent | None]) -> Iterator[bytes]:
+    """Wire bytes for a followed event log; None items become keep-alive comments."""
+    yield f"retry: {RETRY_MS}\n\n".encode()
+    for event in events:
+        if event is None:
+            yield PING.encode()
+        else:
+            yield format_event(event.name, event.data, event.seq).encode()
+    if event_signal.closing:
+        yield SHUTTING_DOWN.encode()
+
+
+def event_stream_response(events: Iterable[BookEvent | None]) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(encode_stream(events), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass each event through at once
+    return response
+
+
+class EventStreamRenderer(BaseRenderer):
+    """Lets DRF accept `Accept: text/event-stream` (otherwise 406) and renders error bodies
+    as one `error` event, so an SSE client reads a rejection the same way as a failure."""
+
+    media_type = "text/event-stream"
+    format = "event-stream"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if isinstance(data, dict) and {"error", "code"} <= data.keys():
+            payload = Error(error=data["error"], details=data.get("details", ""), code=data["code"]).payload()
+            return format_event(Error.name, payload).encode()
+        return f"data: {json.dumps(data, ensure_ascii=False)}\n\n".encode()

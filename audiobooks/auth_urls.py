@@ -1,9 +1,0 @@
-from django.urls import path
-
-from audiobooks.views import RegisterView, TokenObtainView, TokenRefreshView
-
-urlpatterns = [
-    path("register/", RegisterView.as_view(), name="register"),
-    path("token/", TokenObtainView.as_view(), name="token-obtain"),
-    path("token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
-]

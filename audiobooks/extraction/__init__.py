@@ -1,0 +1,10 @@
+"""4. The extraction engine: a PDF's pages to text, the text layer when it holds real text and
+Tesseract otherwise. A plain library: it imports nothing from Django, and knows nothing of
+HTTP, models or events; the book job and the bench both call it.
+
+    pdf_file.py         is it a PDF, its page count, each page's text layer and size
+    text_layer.py       whether a text layer is worth trusting, and tidying it
+    ocr.py              pdftoppm renders a page, tesseract reads it (turned upright if need be)
+    page_extraction.py  one page, or a book's pages in parallel on a shared executor
+    languages.py        the Tesseract models for each book language
+"""

@@ -1,0 +1,171 @@
+"""Turn a PDF into page texts: the text layer when it holds real text, Tesseract otherwise.
+
+A book's pages are extracted in parallel on a shared executor, each reported to a callback
+as it finishes (see extract_pages).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from audiobooks.extraction.ocr import ocr_page
+from audiobooks.extraction.pdf_file import PdfPages
+from audiobooks.extraction.text_layer import clean_text, text_layer_is_usable
+
+logger = logging.getLogger(__name__)
+
+MODES = ("auto", "ocr", "text")
+METHOD_TEXT = "text"
+METHOD_OCR = "ocr"
+
+
+@dataclass(frozen=True)
+class ExtractionOptions:
+    language: str = "hin+eng"  # tesseract's -l
+    mode: str = "auto"  # auto | ocr | text
+    require_devanagari: bool = False  # a Hindi book: a text layer must be sound Devanagari
+    dpi: int = 150
+    ocr_timeout: float = 120.0  # seconds for one page's rendering and OCR together
+    max_pixels: int = 40_000_000  # a page is rendered at a lower dpi rather than above this
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}")
+
+
+@dataclass(frozen=True)
+class PageResult:
+    page_number: int
+    text: str
+    method: str  # METHOD_TEXT or METHOD_OCR
+    confidence: float | None = None  # Tesseract's mean word confidence, 0-100
+    error: str = ""
+
+    @property
+    def chars(self) -> int:
+        return len(self.text)
+
+
+ProgressCallback = Callable[[PageResult], None]
+
+
+def extract_page(
+    pdf_path: str | Path,
+    page_number: int,
+    options: ExtractionOptions = ExtractionOptions(),
+    *,
+    pdf_pages: PdfPages | None = None,
+) -> PageResult:
+    """Extract one page. Never raises: a failure is a PageResult with `error` set."""
+    if pdf_pages is None:
+        with PdfPages(pdf_path) as own_pages:
+            return extract_page(pdf_path, page_number, options, pdf_pages=own_pages)
+    method = METHOD_TEXT
+    try:
+        layer, width_pt, height_pt = pdf_pages.layer(page_number)
+        if options.mode == "text" or (
+            options.mode == "auto"
+            and text_layer_is_usable(layer, require_devanagari=options.require_devanagari)
+        ):
+            return PageResult(page_number, clean_text(layer), METHOD_TEXT)
+        method = METHOD_OCR
+        text, confidence = ocr_page(
+            pdf_path,
+            page_number,
+            width_pt=width_pt,
+            height_pt=height_pt,
+            language=options.language,
+            dpi=options.dpi,
+            max_pixels=options.max_pixels,
+            timeout=options.ocr_timeout,
+        )
+        return PageResult(page_number, clean_text(text), METHOD_OCR, confidence)
+    except Exception as exc:  # one bad page must not stop the book
+        logger.warning("page %s of %s failed: %s", page_number, pdf_path, exc)
+        return PageResult(page_number, "", method, error=f"{type(exc).__name__}: {exc}")
+
+
+def extract_pages(
+    pdf_path: str | Path,
+    *,
+    pages: Iterable[int],
+    options: ExtractionOptions = ExtractionOptions(),
+    executor: Executor | None = None,
+    in_flight: int = 2,
+    progress_callback: ProgressCallback | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> list[PageResult]:
+    """Extract `pages`, in parallel on `executor` when given, reporting each as it finishes.
+
+    At most `in_flight` pages of this book wait in or run on the executor at once, so
+    books sharing an executor take turns instead of one long book queueing all its pages
+    ahead of the next upload's first page. Under gevent this also keeps the event loop
+    turning: text-layer pages never wait on I/O, and a worker with a whole book queued
+    would run it back to back while every stream of the process stalled; with a window
+    the workers run dry and yield every few pages. The callback runs in the caller's thread, in
+    completion order. `should_stop` is asked between pages; once it says yes, pages not
+    yet started are dropped.
+    """
+    results: list[PageResult] = []
+
+    def finish(result: PageResult) -> None:
+        results.append(result)
+        if progress_callback:
+            progress_callback(result)
+
+    started = time.monotonic()
+    with PdfPages(pdf_path) as pdf_pages:
+        extract = partial(extract_page, pdf_path, options=options, pdf_pages=pdf_pages)
+        if executor is None:
+            for page_number in pages:
+                if should_stop():
+                    break
+                finish(extract(page_number))
+        else:
+            _extract_in_window(
+                extract, pages, executor=executor, size=in_flight, finish=finish, stop=should_stop
+            )
+    logger.info("extracted %d pages of %s in %.1fs", len(results), pdf_path, time.monotonic() - started)
+    return results
+
+
+def _extract_in_window(
+    extract: Callable[[int], PageResult],
+    pages: Iterable[int],
+    *,
+    executor: Executor,
+    size: int,
+    finish: ProgressCallback,
+    stop: Callable[[], bool],
+) -> None:
+    """Keep at most `size` of `pages` on the executor, finishing each as it completes."""
+    waiting = iter(pages)
+    running: set[Future] = set()
+
+    def top_up() -> None:
+        for page_number in itertools.islice(waiting, size - len(running)):
+            running.add(executor.submit(extract, page_number))
+
+    try:
+        top_up()
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                running.discard(future)
+                finish(future.result())
+            if stop():
+                break
+            top_up()
+    finally:
+        # Stopping early, or failing in the callback: drop what has not started, and let
+        # what has finish before the pages close under it.
+        for future in running:
+            if not future.cancel():
+                future.exception()

@@ -1,0 +1,130 @@
+"""Opening a PDF: is it one, how many pages, and each page's text layer and size.
+
+pdfium reads the file in process; it is not thread-safe, and its calls are short, so they
+take turns behind one lock.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from io import BytesIO
+from pathlib import Path
+
+import pdfplumber
+import pypdfium2 as pdfium
+from pdfminer.pdfdocument import PDFEncryptionError
+from pdfplumber.utils.exceptions import PdfminerException
+
+PDF_MAGIC = b"%PDF-"
+PDF_END = b"%%EOF"
+# The PDF spec lets a header start after some junk; readers look in the first 1 KiB (and
+# for the end marker in the last).
+PDF_MAGIC_WINDOW = 1024
+
+_pdfium_lock = threading.Lock()
+
+
+class PdfRejected(Exception):
+    """The file is not a PDF this library can read. `reason` is a stable key."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason  # not_pdf | encrypted | corrupt | no_pages
+
+
+def looks_like_pdf(head: bytes) -> bool:
+    return PDF_MAGIC in head[:PDF_MAGIC_WINDOW]
+
+
+def count_pages(source: str | Path | bytes) -> int:
+    """Open the PDF (a path or its bytes) and return its page count, or raise PdfRejected."""
+    if isinstance(source, bytes):
+        head, tail = source[:PDF_MAGIC_WINDOW], source[-PDF_MAGIC_WINDOW:]
+    else:
+        with open(source, "rb") as handle:
+            head = handle.read(PDF_MAGIC_WINDOW)
+            handle.seek(max(0, os.fstat(handle.fileno()).st_size - PDF_MAGIC_WINDOW))
+            tail = handle.read()
+    if not looks_like_pdf(head):
+        raise PdfRejected("not_pdf", "The file does not start like a PDF.")
+    # pdfium rebuilds a cut-off file from what is left, which would quietly lose pages.
+    if PDF_END not in tail:
+        raise PdfRejected("corrupt", "The PDF is truncated: it does not end with %%EOF.")
+    with _pdfium_lock:
+        try:
+            document = pdfium.PdfDocument(source)
+        except pdfium.PdfiumError as exc:
+            raise explain_unreadable(source) from exc
+        try:
+            pages = len(document)
+        finally:
+            document.close()
+    if pages == 0:
+        raise PdfRejected("no_pages", "The PDF has no pages.")
+    return pages
+
+
+def explain_unreadable(source: str | Path | bytes) -> PdfRejected:
+    """Why pdfium could not open a file. pdfium's own error code is global state that a
+    previous document can leave behind, so pdfminer gives the reason instead."""
+    try:
+        with pdfplumber.open(BytesIO(source) if isinstance(source, bytes) else source) as pdf:
+            pages = len(pdf.pages)
+    except PdfminerException as exc:
+        if exc.args and isinstance(exc.args[0], PDFEncryptionError):
+            return PdfRejected("encrypted", "The PDF is protected by a password.")
+        return PdfRejected("corrupt", f"The PDF cannot be read: {exc.args[0] if exc.args else exc}")
+    except Exception as exc:
+        return PdfRejected("corrupt", f"The PDF cannot be read: {exc}")
+    if pages == 0:
+        return PdfRejected("no_pages", "The PDF has no pages.")
+    return PdfRejected("corrupt", "The PDF cannot be read by the renderer.")
+
+
+class PdfPages:
+    """A book's pages through one pdfium handle, reopened every REOPEN_EVERY pages.
+
+    pdfium keeps what it parsed of every page for the life of a handle (measured: +15 MB
+    over 120 scanned pages), while opening a handle per page costs more than reading the
+    page (5 ms against under 1 ms for a text layer). Safe to share between threads.
+    """
+
+    REOPEN_EVERY = 20
+
+    def __init__(self, pdf_path: str | Path) -> None:
+        self.pdf_path = pdf_path
+        self._document: pdfium.PdfDocument | None = None
+        self._pages_served = 0
+
+    def layer(self, page_number: int) -> tuple[str, float, float]:
+        """The page's text layer and its size in points (as pdftoppm will render it)."""
+        with _pdfium_lock:
+            if self._document is None or self._pages_served >= self.REOPEN_EVERY:
+                self._close_document()
+                self._document = pdfium.PdfDocument(self.pdf_path)
+            self._pages_served += 1
+            page = self._document[page_number - 1]
+            try:
+                width, height = page.get_size()
+                text_page = page.get_textpage()
+                text = text_page.get_text_bounded()
+                text_page.close()
+            finally:
+                page.close()
+        return text, width, height
+
+    def _close_document(self) -> None:
+        if self._document is not None:
+            self._document.close()
+        self._document, self._pages_served = None, 0
+
+    def close(self) -> None:
+        with _pdfium_lock:
+            self._close_document()
+
+    def __enter__(self) -> PdfPages:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()

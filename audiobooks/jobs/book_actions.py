@@ -1,0 +1,122 @@
+"""What an owner does to a book: create it from an upload, cancel, retry or delete it."""
+
+import os
+import uuid
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from audiobooks import events
+from audiobooks.errors import BookError, ErrorCode
+from audiobooks.jobs.book_job import finish_book
+from audiobooks.jobs.runners import book_runner
+from audiobooks.models import Book
+from audiobooks.publishing.event_log import publish_event
+from audiobooks.storage.original_pdfs import PdfStorageError
+from audiobooks.upload_checks.pdf_checks import inspect_upload
+
+
+def create_book_from_upload(
+    *,
+    user,
+    upload: UploadedFile,
+    title: str = "",
+    author: str = "",
+    language: str = Book.Language.HINDI,
+    category: str = "",
+    description: str = "",
+    ocr_mode: str = Book.OcrMode.AUTO,
+) -> Book:
+    """Validate the upload, store it, create the book and start its job in the background."""
+    total_pages = inspect_upload(upload=upload)
+    original_name = (upload.name or "book.pdf").replace("\x00", "")[:255]
+    book = Book(
+        user=user,
+        title=title or os.path.splitext(original_name)[0][:255] or "Untitled",
+        author=author or "Unknown",
+        language=language,
+        category=category or "general",
+        description=description,
+        ocr_mode=ocr_mode,
+        original_filename=original_name,
+        total_pages=total_pages,
+    )
+    store_original(book=book, upload=upload)
+    try:
+        with transaction.atomic():
+            book.save()
+            publish_event(
+                book_id=book.pk,
+                event=events.Status(stage="validating", message=f"File validated: {total_pages} pages"),
+            )
+            publish_event(
+                book_id=book.pk,
+                event=events.Status(stage="stored", message="File stored, starting extraction..."),
+            )
+            transaction.on_commit(lambda: book_runner().submit(book.pk), robust=True)
+    except BaseException:  # no half-saved book: its file goes too
+        book.pdf.delete(save=False)
+        raise
+    return book
+
+
+def store_original(*, book: Book, upload: UploadedFile) -> None:
+    """Put the uploaded PDF in storage under a random name (the book is not saved yet)."""
+    upload.seek(0)
+    try:
+        book.pdf.save(f"{uuid.uuid4().hex}.pdf", upload, save=False)
+    except PdfStorageError as exc:
+        raise BookError(
+            ErrorCode.STORAGE_UNAVAILABLE,
+            "Storage unavailable",
+            "The PDF could not be stored; try again later.",
+        ) from exc
+
+
+def cancel_book(*, book: Book) -> None:
+    """Stop a processing book; its job notices before its next page. Pages so far stay.
+    The stream's last event is an `error` with code `cancelled`, as the contract says."""
+    details = f"Cancelled by its owner with {book.pages.count()} of {book.total_pages} pages stored."
+    stopped = finish_book(
+        book=book,
+        status=Book.Status.CANCELLED,
+        event=events.Error(error="Cancelled", details=details, code=ErrorCode.CANCELLED),
+        error_code=ErrorCode.CANCELLED,
+        error_message=f"Cancelled {details}",
+    )
+    if not stopped:
+        raise BookError(
+            ErrorCode.NOT_CANCELLABLE,
+            "Not processing",
+            f"The book is {book.status}; only a processing book can be cancelled.",
+        )
+
+
+def retry_book(*, book: Book) -> int:
+    """Process a failed or cancelled book again, skipping its stored pages. Returns the
+    sequence number the retry's events come after."""
+    retryable = (Book.Status.FAILED, Book.Status.CANCELLED)
+    done = book.pages.count()
+    with transaction.atomic():
+        reopened = Book.objects.filter(pk=book.pk, status__in=retryable).update(
+            status=Book.Status.PROCESSING, error_code="", error_message="", finished_at=None, worker_id=""
+        )
+        if not reopened:
+            raise BookError(
+                ErrorCode.NOT_RETRYABLE,
+                "Nothing to retry",
+                f"The book is {book.status}; only a failed or cancelled book can be retried.",
+            )
+        event = publish_event(
+            book_id=book.pk,
+            event=events.Status(
+                stage="stored", message=f"Retrying: {done} of {book.total_pages} pages already stored"
+            ),
+        )
+        transaction.on_commit(lambda: book_runner().submit(book.pk), robust=True)
+    return event.seq - 1
+
+
+def delete_book(*, book: Book) -> None:
+    book.pdf.delete(save=False)
+    book.delete()

@@ -1,0 +1,157 @@
+"""The book job: claim the book → the pages still to do → extract them, storing each as it
+lands → finish the book.
+
+Idempotent by page number, so running it again on a half-done book only does the rest.
+"""
+
+import logging
+import time
+from concurrent.futures import Executor
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from audiobooks import events
+from audiobooks.errors import ErrorCode
+from audiobooks.extraction.languages import tesseract_language
+from audiobooks.extraction.page_extraction import ExtractionOptions, extract_pages
+from audiobooks.jobs import lease
+from audiobooks.models import Book, BookPage
+from audiobooks.pages.page_store import PageStore
+from audiobooks.publishing.event_log import publish_event
+from audiobooks.storage.original_pdfs import PdfStorageError, local_path
+
+logger = logging.getLogger(__name__)
+
+
+def process_book(*, book_id: int, executor: Executor | None = None, replacing: str | None = None) -> None:
+    """Run the book's job if its lease can be had; `replacing` names a dead holder."""
+    book = claim(book_id=book_id, replacing=replacing)
+    if book is None:
+        return
+    started = time.monotonic()
+    if not book.pdf.storage.exists(book.pdf.name):
+        fail_book(
+            book=book, code=ErrorCode.FILE_MISSING, error="The original PDF is gone.", details=book.pdf.name
+        )
+        return
+    Book.objects.filter(pk=book.pk, started_at=None).update(started_at=timezone.now())
+    pages = pages_to_do(book)
+    store = PageStore(book=book, pages_done=book.total_pages - len(pages))
+    announce_start(book, pages_done=store.pages_done)
+    if extract(book, pages=pages, store=store, executor=executor) and lease.holds(book_id=book.pk):
+        complete_book(book=book, duration_s=time.monotonic() - started)
+
+
+def claim(*, book_id: int, replacing: str | None) -> Book | None:
+    """The book, if this process could take its lease; None if another holds it."""
+    if not lease.claim(book_id=book_id, replacing=replacing):
+        holder = Book.objects.filter(pk=book_id).values_list("status", "worker_id").first()
+        logger.info("book %s not claimed: (status, holder) is %s", book_id, holder)
+        return None
+    return Book.objects.get(pk=book_id)
+
+
+def pages_to_do(book: Book) -> list[int]:
+    stored = set(book.pages.values_list("page_number", flat=True))
+    return [number for number in range(1, book.total_pages + 1) if number not in stored]
+
+
+def announce_start(book: Book, *, pages_done: int) -> None:
+    publish_event(
+        book_id=book.pk, event=events.Status(stage="extracting", message="Extracting text from pages...")
+    )
+    publish_event(
+        book_id=book.pk,
+        event=events.ProcessingStarted(
+            book_id=book.pk, total_pages=book.total_pages, message=f"Processing {book.total_pages} pages"
+        ),
+    )
+    publish_event(
+        book_id=book.pk,
+        event=events.page_progress(book_id=book.pk, pages_done=pages_done, total_pages=book.total_pages),
+    )
+
+
+def extraction_options(book: Book) -> ExtractionOptions:
+    return ExtractionOptions(
+        language=tesseract_language(book.language),
+        mode=book.ocr_mode,
+        require_devanagari=book.language == Book.Language.HINDI,
+        dpi=settings.OCR_DPI,
+        ocr_timeout=settings.OCR_PAGE_TIMEOUT,
+        max_pixels=settings.OCR_MAX_PIXELS,
+    )
+
+
+def extract(book: Book, *, pages: list[int], store: PageStore, executor: Executor | None) -> bool:
+    """Extract `pages` into `store`; False when the book failed as a whole (then it is marked
+    failed). A page that fails alone is stored with its error and does not stop the book."""
+    try:
+        with local_path(book.pdf) as pdf_path:
+            extract_pages(
+                pdf_path,
+                pages=pages,
+                options=extraction_options(book),
+                executor=executor,
+                in_flight=settings.OCR_WORKERS,
+                progress_callback=store.store,
+                should_stop=store.should_stop,
+            )
+    except PdfStorageError as exc:
+        logger.warning("book %s: %s", book.pk, exc)
+        fail_book(
+            book=book,
+            code=ErrorCode.STORAGE_UNAVAILABLE,
+            error="The original PDF could not be read from storage.",
+            details=str(exc),
+        )
+        return False
+    except Exception as exc:
+        logger.exception("book %s failed", book.pk)
+        fail_book(book=book, code=ErrorCode.OCR_FAILED, error="Text extraction failed.", details=str(exc))
+        return False
+    return True
+
+
+def finish_book(*, book: Book, status: str, event: events.Event, **fields) -> bool:
+    """Move a processing book to `status` and publish its terminal event, atomically.
+    False when the book was no longer processing (cancelled or deleted meanwhile)."""
+    with transaction.atomic():
+        finished = Book.objects.filter(pk=book.pk, status=Book.Status.PROCESSING).update(
+            status=status, worker_id="", finished_at=timezone.now(), **fields
+        )
+        if finished:
+            publish_event(book_id=book.pk, event=event)
+    return bool(finished)
+
+
+def complete_book(*, book: Book, duration_s: float) -> None:
+    publish_event(book_id=book.pk, event=events.Status(stage="saving", message="Saving the book..."))
+    pages = book.pages.all()
+    finish_book(
+        book=book,
+        status=Book.Status.COMPLETED,
+        event=events.Completed(
+            book_id=book.pk,
+            title=book.title,
+            author=book.author,
+            total_pages=book.total_pages,
+            message="Upload completed successfully!",
+            pages_ocr=pages.filter(method=BookPage.Method.OCR, error="").count(),
+            pages_text=pages.filter(method=BookPage.Method.TEXT, error="").count(),
+            failed_pages=list(pages.exclude(error="").values_list("page_number", flat=True)),
+            duration_s=round(duration_s, 2),
+        ),
+    )
+
+
+def fail_book(*, book: Book, code: ErrorCode, error: str, details: str = "") -> bool:
+    return finish_book(
+        book=book,
+        status=Book.Status.FAILED,
+        event=events.Error(error=error, details=details, code=code),
+        error_code=code,
+        error_message=f"{error} {details}".strip(),
+    )

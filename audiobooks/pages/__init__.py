@@ -1,0 +1,2 @@
+"""5. Stored pages: each extracted page saved with its event while the job still holds the
+book."""

@@ -1,0 +1,87 @@
+"""Publishing a book's events to its stored log, and following that log live.
+
+Publishing wakes streams in this process at once (stream_signal.py), and in other
+processes through the Redis event bus when EVENTS_REDIS_URL is set (redis_bus.py); without
+it they find new events on their next poll of the log (SSE_POLL_SECONDS).
+"""
+
+import time
+from collections.abc import Iterator
+
+from django.db import connection, transaction
+from django.db.models import F
+
+from audiobooks.events import TERMINAL_EVENTS, Event
+from audiobooks.models import Book, BookEvent
+from audiobooks.publishing.redis_bus import event_bus
+from audiobooks.publishing.stream_signal import event_signal
+
+
+def publish_event(*, book_id: int, event: Event) -> BookEvent:
+    """Store `event` as the book's next event. Joins an open transaction if there is one."""
+    with transaction.atomic():
+        # The UPDATE holds the book's row lock until commit, so sequence numbers never collide.
+        Book.objects.filter(pk=book_id).update(last_event_seq=F("last_event_seq") + 1)
+        seq = Book.objects.values_list("last_event_seq", flat=True).get(pk=book_id)
+        stored = BookEvent.objects.create(book_id=book_id, seq=seq, name=event.name, data=event.payload())
+        transaction.on_commit(lambda: _announce(book_id))
+    return stored
+
+
+def _announce(book_id: int) -> None:
+    event_signal.notify(book_id)
+    if event_bus is not None:
+        event_bus.announce(book_id)
+
+
+def _release_connection() -> None:
+    """Give the database connection back while a stream waits (re-opened on its next read)."""
+    if not connection.in_atomic_block:
+        connection.close()
+
+
+def _is_processing(book_id: int) -> bool:
+    return Book.objects.filter(pk=book_id, status=Book.Status.PROCESSING).exists()
+
+
+def follow_events(
+    *, book_id: int, after_seq: int, heartbeat_seconds: float, poll_seconds: float
+) -> Iterator[BookEvent | None]:
+    """Yield the book's events after `after_seq`, then new ones as they come.
+
+    Yields None when `heartbeat_seconds` pass with nothing to send, so the caller can write
+    a keep-alive. Ends when the book is no longer processing (or gone) and every event has
+    been sent, which is right after its terminal event, or when the process shuts down.
+    """
+    if event_bus is not None:
+        event_bus.listen(on_event=event_signal.notify, on_reconnect=event_signal.wake_all)
+    last_seq = after_seq
+    last_output = time.monotonic()
+
+    def new_events() -> list[BookEvent]:
+        return list(BookEvent.objects.filter(book_id=book_id, seq__gt=last_seq).order_by("seq"))
+
+    while not event_signal.closing:
+        version = event_signal.version(book_id)
+        events = new_events()
+        if events:
+            _release_connection()  # a slow client must not hold a connection while it reads
+            for event in events:
+                yield event
+                last_seq = event.seq
+            # A terminal event ends the stream unless the book was retried after it.
+            if events[-1].name in TERMINAL_EVENTS and not _is_processing(book_id):
+                return
+            last_output = time.monotonic()
+            continue
+        if not _is_processing(book_id):
+            # A book finishes in the same transaction as its terminal event, so if it
+            # finished since the read above, that event is visible now.
+            yield from new_events()
+            return
+        if time.monotonic() - last_output >= heartbeat_seconds:
+            yield None
+            last_output = time.monotonic()
+        until_heartbeat = heartbeat_seconds - (time.monotonic() - last_output)
+        _release_connection()
+        event_signal.wait(book_id, version, timeout=max(0.0, min(poll_seconds, until_heartbeat)))

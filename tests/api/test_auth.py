@@ -1,0 +1,114 @@
+"""Registration, JWT tokens, and how auth failures are answered."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.support.sse_client import parse_stream
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def anon() -> APIClient:
+    return APIClient()
+
+
+def test_register_then_get_and_refresh_a_token(anon):
+    created = anon.post(
+        "/api/auth/register/",
+        {"username": "asha", "password": "kitaab-padhna-2026", "email": "asha@example.com"},
+    )
+    assert created.status_code == 201
+    assert created.json() == {"id": created.json()["id"], "username": "asha", "email": "asha@example.com"}
+
+    tokens = anon.post("/api/auth/token/", {"username": "asha", "password": "kitaab-padhna-2026"}).json()
+    refreshed = anon.post("/api/auth/token/refresh/", {"refresh": tokens["refresh"]})
+    assert refreshed.status_code == 200
+
+    anon.credentials(HTTP_AUTHORIZATION=f"Bearer {refreshed.json()['access']}")
+    assert anon.get("/api/books/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"username": "asha", "password": "12345678"}, "password"),
+        ({"username": "asha", "password": "short"}, "password"),
+        ({"username": "kitaabwala", "password": "kitaabwala1"}, "password"),
+        ({"username": "", "password": "kitaab-padhna-2026"}, "username"),
+        ({"username": "asha", "password": "kitaab-padhna-2026", "email": "not-an-email"}, "email"),
+    ],
+)
+def test_register_rejects_weak_passwords_and_bad_fields(anon, data, field):
+    response = anon.post("/api/auth/register/", data)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_field"
+    assert field in response.json()["details"]
+
+
+def test_register_refuses_a_taken_username(anon, user):
+    response = anon.post("/api/auth/register/", {"username": "Reader", "password": "kitaab-padhna-2026"})
+
+    assert response.status_code == 400
+    assert "taken" in response.json()["details"]
+
+
+def test_wrong_password_gets_401_with_a_code(anon, user):
+    response = anon.post("/api/auth/token/", {"username": "reader", "password": "wrong-password"})
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
+
+
+@pytest.mark.parametrize(
+    "header, code",
+    [
+        (None, "not_authenticated"),
+        ("Bearer not.a.jwt", "invalid_token"),
+        ("Bearer " + "eyJhbGciOiJIUzI1NiJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIn0.c2lnbmF0dXJl", "invalid_token"),
+    ],
+)
+@pytest.mark.parametrize(
+    "url", ["/api/books/", "/api/books/1/", "/api/books/1/pages/", "/api/books/1/events/"]
+)
+def test_book_endpoints_need_a_valid_token(anon, header, code, url):
+    if header:
+        anon.credentials(HTTP_AUTHORIZATION=header)
+
+    response = anon.get(url)
+
+    assert response.status_code == 401
+    assert response.json()["code"] == code
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_expired_token_is_refused(anon, user, settings):
+    from datetime import timedelta
+
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    token = AccessToken.for_user(user)
+    token.set_exp(lifetime=-timedelta(seconds=1))
+    anon.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    response = anon.get("/api/books/")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_token"
+
+
+def test_unauthenticated_upload_with_sse_accept_gets_an_error_event(anon):
+    response = anon.post("/api/books/upload-sse/", {}, format="multipart", HTTP_ACCEPT="text/event-stream")
+
+    assert response.status_code == 401
+    (message,) = parse_stream(response.content)
+    assert message.event == "error"
+    assert message.data["code"] == "not_authenticated"
+
+
+def test_unknown_api_url_is_a_json_404(anon):
+    response = anon.get("/api/nothing-here/")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

@@ -1,0 +1,197 @@
+"""The web page at / in a real headless Chromium (Debian's, driven by Playwright) against
+a real gunicorn server: sign up, upload, watch pages arrive, reload and re-attach, errors.
+Screenshots go to test-artifacts/."""
+
+import shutil
+import uuid
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.support.live_server import ROOT
+from tests.support.pdf_factory import scanned_hindi_book
+from tests.support.service_processes import unavailable
+
+pytestmark = pytest.mark.server
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+# As the machine's notes say: no sandbox as root, and no background calls to Google.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM):
+        unavailable("Chromium", f"{CHROMIUM} is missing (make test installs Debian's chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, server, request):
+    context = browser.new_context(base_url=server.url, viewport={"width": 1000, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    yield page
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{request.node.name}.png", full_page=True)
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pdfs")
+    return {
+        pages: scanned_hindi_book(folder / f"{pages}-pages.pdf", pages=pages, lines=8) for pages in (3, 6)
+    }
+
+
+def sign_up(page) -> str:
+    username = f"reader-{uuid.uuid4().hex[:8]}"
+    page.goto("/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("kitaab-padhna-2026")
+    page.get_by_role("button", name="Register").click()
+    page.get_by_text(f"Signed in as {username}").wait_for()
+    return username
+
+
+def record_arrivals(page) -> None:
+    """Note in the page when each page row appears and when the book is done."""
+    page.evaluate(
+        """() => {
+            window.arrivals = {rows: [], done: null};
+            const options = {subtree: true, childList: true, characterData: true};
+            new MutationObserver(() => {
+                const rows = document.querySelectorAll('#pages tr').length;
+                while (window.arrivals.rows.length < rows) window.arrivals.rows.push(performance.now());
+                if (!window.arrivals.done && document.getElementById('status').textContent.startsWith('Done'))
+                    window.arrivals.done = performance.now();
+            }).observe(document.getElementById('main'), options);
+        }"""
+    )
+
+
+def upload(page, pdf, title: str) -> None:
+    page.get_by_label("PDF file").set_input_files(pdf)
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Language").select_option("hindi")
+    page.get_by_label("Reading mode").select_option("auto")
+    page.get_by_role("button", name="Upload and read").click()
+
+
+def test_an_upload_reaches_100_percent_with_pages_listed_as_they_are_read(page, pdfs):
+    sign_up(page)
+    record_arrivals(page)
+
+    upload(page, pdfs[3], "Teen panne")
+    page.get_by_text("Done: 3 pages read").wait_for()
+
+    rows = page.locator("#pages tr")
+    assert rows.count() == 3
+    assert [rows.nth(i).locator("td").first.inner_text() for i in range(3)] == ["1", "2", "3"]
+    assert all(rows.nth(i).locator("td").nth(1).inner_text() == "OCR" for i in range(3))
+    first_lines = [rows.nth(i).locator("td").last.inner_text() for i in range(3)]
+    assert all(line and line != "…" for line in first_lines), first_lines
+    assert page.locator("#progress").evaluate("bar => bar.value") == 100
+    arrivals = page.evaluate("window.arrivals")
+    assert arrivals["rows"][0] < arrivals["done"] - 300, "the first page was listed before the book was done"
+    assert page.get_by_text("Teen panne — completed, 3/3 pages (100%)").is_visible()
+
+
+def test_a_reload_mid_book_re_attaches_and_continues_where_it_was(page, pdfs):
+    sign_up(page)
+    upload(page, pdfs[6], "Chhah panne")
+    page.wait_for_function("document.querySelectorAll('#pages tr').length >= 2")
+    assert not page.get_by_text("Done:").is_visible()
+
+    page.reload()
+
+    page.get_by_text("Re-attached:").wait_for()
+    page.get_by_text("Done: 6 pages read").wait_for()
+    numbers = page.locator("#pages tr td:first-child").all_inner_texts()
+    assert numbers == ["1", "2", "3", "4", "5", "6"]
+    assert page.locator("#progress").evaluate("bar => bar.value") == 100
+
+
+def test_a_rejected_upload_shows_the_servers_message(page, tmp_path):
+    sign_up(page)
+    not_a_pdf = tmp_path / "notes.pdf"
+    not_a_pdf.write_text("these are my notes, not a book")
+
+    upload(page, not_a_pdf, "Not a book")
+
+    alert = page.get_by_role("alert").filter(has_text="Invalid file type")
+    alert.wait_for()
+    assert "Only PDF files are allowed" in alert.inner_text() or "not a PDF" in alert.inner_text()
+    assert page.locator("#reading").is_hidden()
+
+
+def test_my_books_open_to_their_pages_and_can_be_deleted(page, pdfs):
+    sign_up(page)
+    upload(page, pdfs[3], "Padhne ke liye")
+    page.get_by_text("Done: 3 pages read").wait_for()
+
+    page.get_by_role("button", name="Read Padhne ke liye").click()
+    expect(page.locator("#book-pages li")).to_have_count(3)
+    expect(page.locator("#book-title")).to_be_focused()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete Padhne ke liye").click()
+    expect(page.get_by_text("Padhne ke liye — completed")).to_have_count(0)
+
+
+def test_every_control_is_labelled_and_the_page_fits_a_phone(browser, server):
+    context = browser.new_context(base_url=server.url, viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    try:
+        sign_up(page)
+        unlabelled = page.evaluate(
+            """() => [...document.querySelectorAll('input, select')]
+                 .filter(control => !control.labels || control.labels.length === 0).map(c => c.id)"""
+        )
+        assert unlabelled == []
+        assert page.locator("#status").get_attribute("aria-live") == "polite"
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        # Keyboard: from the file input, Tab walks the form in reading order.
+        page.get_by_label("PDF file").focus()
+        order = []
+        for _ in range(5):
+            page.keyboard.press("Tab")
+            order.append(page.evaluate("document.activeElement.id"))
+        assert order == ["title", "author", "language", "ocr_mode", "upload-button"]
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "phone-width.png", full_page=True)
+    finally:
+        context.close()
+
+
+def test_an_expired_access_token_is_refreshed_without_signing_in_again(page):
+    sign_up(page)
+    expired = page.evaluate(
+        """() => {
+            const tokens = JSON.parse(localStorage.getItem('tokens'));
+            const payload = btoa(JSON.stringify({exp: Math.floor(Date.now() / 1000) - 10}));
+            tokens.access = `e30.${payload.replace(/=+$/, '')}.expired`;
+            localStorage.setItem('tokens', JSON.stringify(tokens));
+            return tokens.access;
+        }"""
+    )
+
+    page.reload()
+
+    page.get_by_role("heading", name="My books").wait_for()
+    page.wait_for_function(f"JSON.parse(localStorage.getItem('tokens')).access !== {expired!r}")
+    assert page.locator("#auth").is_hidden()
+    assert page.get_by_role("button", name="Upload and read").is_visible()

@@ -1,0 +1,47 @@
+"""The SSE wire format and the renderer that lets DRF accept text/event-stream."""
+
+from audiobooks import events
+from audiobooks.api.sse import EventStreamRenderer, format_event
+from tests.support.sse_client import parse_stream
+
+
+def test_an_event_is_id_event_and_one_line_of_json():
+    event = events.page_progress(
+        book_id=7, pages_done=1, total_pages=3, page_number=2, method="ocr", extracted_chars=5
+    )
+
+    wire = format_event(event.name, event.payload(), event_id=12)
+
+    assert wire.startswith("id: 12\nevent: page_progress\ndata: {")
+    assert wire.endswith("}\n\n") and wire.count("\n") == 4
+    (message,) = parse_stream(wire.encode())
+    assert message.data == {
+        "book_id": 7,
+        "current_page": 1,
+        "total_pages": 3,
+        "progress": 33,
+        "message": "Page 2 done (1 of 3)",
+        "extracted_chars": 5,
+        "page_number": 2,
+        "method": "ocr",
+    }
+
+
+def test_devanagari_travels_as_utf8_not_escapes():
+    wire = format_event("status", {"stage": "saving", "message": "पुस्तक"})
+
+    assert "पुस्तक" in wire
+
+
+def test_renderer_turns_an_error_body_into_one_error_event():
+    body = EventStreamRenderer().render(
+        {"error": "File too large", "details": "Maximum file size is 50 MB.", "code": "too_large"}
+    )
+
+    (message,) = parse_stream(body)
+    assert message.event == "error"
+    assert message.data == {
+        "error": "File too large",
+        "details": "Maximum file size is 50 MB.",
+        "code": "too_large",
+    }

@@ -1,0 +1,272 @@
+"""The extraction library on real PDFs with real tesseract and poppler (no Django needed)."""
+
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from audiobooks.extraction import ocr, page_extraction, pdf_file, text_layer
+from tests.support.live_server import ROOT
+from tests.support.pdf_factory import (
+    HINDI_LINES,
+    Page,
+    build_pdf,
+    drop_conjuncts,
+    english_page,
+    hindi_page,
+    huge_page_pdf,
+    image_bomb_pdf,
+    legacy_font_text,
+)
+
+HINDI_BOOK = page_extraction.ExtractionOptions(language="hin+eng", require_devanagari=True)
+
+
+@pytest.fixture
+def three_page_book(tmp_path):
+    """Digital English, scanned Hindi, digital English."""
+    return build_pdf(
+        tmp_path / "three.pdf", [english_page(start=0), hindi_page(start=0), english_page(start=2)]
+    )
+
+
+def test_counts_pages_of_a_readable_pdf(three_page_book):
+    assert pdf_file.count_pages(three_page_book) == 3
+    assert pdf_file.count_pages(three_page_book.read_bytes()) == 3
+
+
+@pytest.mark.parametrize(
+    "content, reason",
+    [(b"GIF89a not a pdf", "not_pdf"), (b"%PDF-1.4\n%%EOF", "corrupt")],
+)
+def test_unreadable_files_are_rejected_with_a_reason(content, reason):
+    with pytest.raises(pdf_file.PdfRejected) as rejected:
+        pdf_file.count_pages(content)
+    assert rejected.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    "text, usable",
+    [
+        ("The river flows past the village towards the sea.", True),
+        ("Page 12", False),  # a stray label over a scanned image
+        ("(cid:12)(cid:34)(cid:56) (cid:78)(cid:90) " * 5 + "some real words here", False),
+        ("Broken \x01\x02\x03\x04 glyphs " * 4, False),
+        ("\ufffd" * 10 + " and then readable words that go on", False),
+    ],
+)
+def test_text_layer_usability(text, usable):
+    assert text_layer.text_layer_is_usable(text) is usable
+
+
+def test_latin_text_layer_is_not_trusted_on_a_hindi_book():
+    latin = "Hkkjr ,d fo'kky ns'k gS ftldh laLd`fr cgqr iqjkuh gSA"  # a legacy-font Hindi page
+    assert text_layer.text_layer_is_usable(latin) is True
+    assert text_layer.text_layer_is_usable(latin, require_devanagari=True) is False
+    assert text_layer.text_layer_is_usable(HINDI_LINES[0] * 2, require_devanagari=True) is True
+
+
+def test_auto_mode_reads_text_layers_and_ocrs_scans(three_page_book):
+    reported = []
+
+    results = page_extraction.extract_pages(
+        three_page_book, pages=[1, 2, 3], progress_callback=reported.append
+    )
+
+    by_page = {r.page_number: r for r in results}
+    assert [by_page[n].method for n in (1, 2, 3)] == ["text", "ocr", "text"]
+    assert "quick brown fox" in by_page[1].text
+    assert HINDI_LINES[1] in by_page[2].text
+    assert by_page[2].confidence > 60 and by_page[1].confidence is None
+    assert reported == results
+
+
+def test_parallel_extraction_reports_every_page_once_in_completion_order(three_page_book):
+    reported = []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        page_extraction.extract_pages(
+            three_page_book, pages=[1, 2, 3], executor=pool, progress_callback=reported.append
+        )
+
+    assert sorted(r.page_number for r in reported) == [1, 2, 3]
+    assert all(r.error == "" for r in reported)
+
+
+def test_ocr_mode_ignores_the_text_layer_and_text_mode_never_ocrs(three_page_book):
+    ocr = page_extraction.extract_page(
+        three_page_book, 1, page_extraction.ExtractionOptions(language="eng", mode="ocr")
+    )
+    text_only = page_extraction.extract_page(
+        three_page_book, 2, page_extraction.ExtractionOptions(mode="text")
+    )
+
+    assert ocr.method == "ocr" and "quick brown fox" in ocr.text
+    assert (text_only.method, text_only.text) == ("text", "")
+
+
+def test_a_page_that_fails_comes_back_with_its_error_instead_of_raising(three_page_book):
+    result = page_extraction.extract_page(
+        three_page_book, 2, page_extraction.ExtractionOptions(ocr_timeout=0.001)
+    )
+
+    assert (result.text, result.method) == ("", "ocr")
+    assert "timeout" in result.error.lower()
+
+
+def test_clean_text_drops_control_characters_and_extra_blank_lines():
+    assert text_layer.clean_text("a \r\nb\x0c\n\n\n\nc  ") == "a\nb\n\nc"
+
+
+# --- Hindi text layers that must not be trusted ---------------------------------------
+
+
+def hindi_scan_with_layer(tmp_path, layer: str):
+    lines = hindi_page(count=8).lines
+    return build_pdf(tmp_path / "layered.pdf", [Page(lines, scanned=True, hidden_text=layer)]), lines
+
+
+def test_a_sound_hindi_text_layer_is_used_as_is(tmp_path):
+    pdf, lines = hindi_scan_with_layer(tmp_path, "\n".join(hindi_page(count=8).lines))
+
+    result = page_extraction.extract_page(pdf, 1, HINDI_BOOK)
+
+    assert result.method == "text"
+    assert lines[1] in result.text
+
+
+@pytest.mark.parametrize(
+    "broken_layer",
+    [
+        pytest.param(lambda lines: drop_conjuncts("\n".join(lines)), id="conjuncts-missing"),
+        pytest.param(legacy_font_text, id="legacy-font-latin-codes"),
+    ],
+)
+def test_a_broken_hindi_text_layer_is_ocred_instead(tmp_path, broken_layer):
+    lines = hindi_page(count=8).lines
+    pdf, _ = hindi_scan_with_layer(tmp_path, broken_layer(lines))
+    with pdf_file.PdfPages(pdf) as pages:
+        layer, _, _ = pages.layer(1)
+    assert layer.strip(), "the test PDF must carry the broken layer"
+
+    result = page_extraction.extract_page(pdf, 1, HINDI_BOOK)
+
+    assert result.method == "ocr"
+    assert lines[4] in result.text  # "राष्ट्रपति ..." with its conjuncts, read from the image
+
+
+def test_devanagari_soundness_checks():
+    sound = " ".join(HINDI_LINES * 3)
+    assert text_layer.devanagari_is_sound(sound)
+    assert not text_layer.devanagari_is_sound(drop_conjuncts(sound))
+    assert not text_layer.devanagari_is_sound("ि कताब " * 40)  # vowel signs starting words
+    assert not text_layer.devanagari_is_sound("क◌ि " + sound)
+
+
+# --- Guards ----------------------------------------------------------------------------
+
+
+def test_a_gigapixel_image_in_a_tiny_file_is_rendered_without_the_memory(tmp_path):
+    pdf = image_bomb_pdf(tmp_path / "bomb.pdf")
+    assert pdf.stat().st_size < 200_000
+    # In a fresh process, so the peak is this page's children's alone (ru_maxrss of
+    # RUSAGE_CHILDREN is the largest child ever waited for, browsers in other tests too).
+    script = (
+        "import resource, sys\n"
+        "from audiobooks.extraction import page_extraction as p\n"
+        "r = p.extract_page(sys.argv[1], 1, p.ExtractionOptions(language='eng', ocr_timeout=60))\n"
+        "print(repr(r.error), r.method, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(pdf)], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    error, method, peak_child_kb = run.stdout.split()
+
+    assert (error, method) == ("''", "ocr")
+    # The 35,000 x 35,000 image is 1.2 GB decoded; the renderer streamed it instead.
+    assert int(peak_child_kb) < 400_000
+
+
+def test_a_huge_page_is_rendered_within_the_pixel_budget(tmp_path, monkeypatch):
+    pdf = huge_page_pdf(tmp_path / "huge.pdf", side_pt=14_400)  # 200 x 200 inches
+    rendered_dpi = []
+    real_render = ocr.render_page
+
+    def spy(*args, **kwargs):
+        rendered_dpi.append(kwargs["dpi"])
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(ocr, "render_page", spy)
+
+    result = page_extraction.extract_page(
+        pdf, 1, page_extraction.ExtractionOptions(mode="ocr", max_pixels=4_000_000)
+    )
+
+    assert result.error == ""
+    assert rendered_dpi == [10]  # 200 in x 10 dpi = 2,000 px a side = 4 MP, not 900 MP at 150 dpi
+
+
+def test_dpi_budget_arithmetic():
+    a4 = (595, 842)
+    assert ocr.dpi_within_budget(*a4, dpi=150, max_pixels=40_000_000) == 150
+    assert ocr.dpi_within_budget(14_400, 14_400, dpi=150, max_pixels=40_000_000) == 31
+
+
+# --- Rotation --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("turned", [90, 180, 270])
+def test_a_scan_lying_turned_is_read_upright(tmp_path, turned):
+    lines = english_page(count=8, scanned=True).lines
+    pdf = build_pdf(tmp_path / "turned.pdf", [Page(lines, scanned=True, turned=turned)])
+
+    result = page_extraction.extract_page(pdf, 1, page_extraction.ExtractionOptions(language="eng"))
+
+    assert result.error == ""
+    assert lines[0] in result.text and lines[2] in result.text
+
+
+def test_a_hindi_scan_upside_down_is_read_upright(tmp_path):
+    lines = hindi_page(count=10).lines
+    pdf = build_pdf(tmp_path / "upside-down.pdf", [Page(lines, scanned=True, turned=180)])
+
+    result = page_extraction.extract_page(pdf, 1, HINDI_BOOK)
+
+    assert lines[1] in result.text
+
+
+def test_a_page_rotate_attribute_is_honoured(tmp_path):
+    lines = english_page(count=8, scanned=True).lines
+    pdf = build_pdf(tmp_path / "rotate-attr.pdf", [Page(lines, scanned=True, turned=90, rotate_attr=90)])
+
+    result = page_extraction.extract_page(pdf, 1, page_extraction.ExtractionOptions(language="eng"))
+
+    assert lines[0] in result.text
+
+
+def test_books_sharing_a_pool_take_turns_instead_of_queueing_behind_a_long_book(tmp_path):
+    long_book = build_pdf(tmp_path / "long.pdf", [english_page(start=n) for n in range(40)])
+    short_book = build_pdf(tmp_path / "short.pdf", [english_page(start=n) for n in range(2)])
+    finished: list[tuple[str, int]] = []
+    long_started = threading.Event()
+
+    def read(name, pdf, pages):
+        def report(result):
+            finished.append((name, result.page_number))
+            long_started.set()
+
+        page_extraction.extract_pages(
+            pdf, pages=range(1, pages + 1), executor=pool, in_flight=1, progress_callback=report
+        )
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        long_reader = threading.Thread(target=read, args=("long", long_book, 40))
+        long_reader.start()
+        long_started.wait(timeout=30)
+        read("short", short_book, 2)
+        long_reader.join()
+
+    order = [name for name, _ in finished]
+    assert order.count("long") == 40 and order.count("short") == 2
+    assert order.index("short") < 10 and len(order) - 1 - order[::-1].index("short") < 12

@@ -1,0 +1,103 @@
+"""Cancel, retry and the non-streaming upload, in process with the real background runner."""
+
+import time
+
+import pytest
+
+from audiobooks.jobs.runners import book_runner
+from audiobooks.models import Book, BookEvent, BookPage
+from tests.support.pdf_factory import scanned_hindi_book
+from tests.support.sse_client import events_only, parse_stream
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def six_page_scan(tmp_path):
+    return scanned_hindi_book(tmp_path / "six.pdf", pages=6, lines=10)
+
+
+def start_upload(api, pdf) -> dict:
+    with open(pdf, "rb") as handle:
+        response = api.post("/api/books/", {"file": handle, "title": "Background"}, format="multipart")
+    assert response.status_code == 202, response.content
+    return response.json()
+
+
+def wait_until(condition, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_non_streaming_upload_answers_202_at_once_and_processes_in_the_background(api, six_page_scan):
+    started = time.monotonic()
+    body = start_upload(api, six_page_scan)
+    answered_in = time.monotonic() - started
+
+    assert body["status"] == "processing" and body["total_pages"] == 6
+    assert body["events_url"].endswith(f"/api/books/{body['id']}/events/")
+    assert book_runner().wait_idle(timeout=120)
+    processed_in = time.monotonic() - started
+    assert answered_in < processed_in / 4  # validation only: six pages of OCR take far longer
+    assert Book.objects.get(pk=body["id"]).status == Book.Status.COMPLETED
+    assert BookPage.objects.filter(book_id=body["id"]).count() == 6
+
+
+def test_cancel_stops_the_book_within_a_page_and_keeps_its_pages(api, six_page_scan):
+    uploaded_at = time.monotonic()
+    book_id = start_upload(api, six_page_scan)["id"]
+    wait_until(lambda: BookPage.objects.filter(book_id=book_id).exists())
+    first_page_in = time.monotonic() - uploaded_at
+
+    response = api.post(f"/api/books/{book_id}/cancel/")
+    cancelled_at = time.monotonic()
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    assert book_runner().wait_idle(timeout=60)
+    stopped_in = time.monotonic() - cancelled_at
+
+    book = Book.objects.get(pk=book_id)
+    assert book.status == Book.Status.CANCELLED and book.error_code == "cancelled"
+    kept = BookPage.objects.filter(book_id=book_id).count()
+    assert 1 <= kept < 6
+    # The pages in flight finish, nothing new starts: about a page's time, not the book's.
+    assert stopped_in < 3 * first_page_in
+    last = BookEvent.objects.filter(book_id=book_id).last()
+    assert (last.name, last.data["code"]) == ("error", "cancelled")
+    stream = events_only(parse_stream(b"".join(api.get(f"/api/books/{book_id}/events/").streaming_content)))
+    assert stream[-1].data["code"] == "cancelled"
+
+
+def test_retry_resumes_a_cancelled_book_from_its_stored_pages(api, six_page_scan):
+    book_id = start_upload(api, six_page_scan)["id"]
+    wait_until(lambda: BookPage.objects.filter(book_id=book_id).exists())
+    api.post(f"/api/books/{book_id}/cancel/")
+    assert book_runner().wait_idle(timeout=60)
+    kept = set(BookPage.objects.filter(book_id=book_id).values_list("page_number", "created_at"))
+
+    response = api.post(f"/api/books/{book_id}/retry/", HTTP_ACCEPT="text/event-stream")
+    stream = events_only(parse_stream(b"".join(response.streaming_content)))
+
+    assert response.status_code == 200
+    assert stream[0].event == "status" and stream[0].data["message"].startswith("Retrying")
+    assert stream[-1].event == "completed"
+    assert set(BookPage.objects.filter(book_id=book_id).values_list("page_number", flat=True)) == set(
+        range(1, 7)
+    )
+    assert kept <= set(BookPage.objects.filter(book_id=book_id).values_list("page_number", "created_at"))
+    redone = [m.data["page_number"] for m in stream if m.event == "page_progress" and m.data["page_number"]]
+    assert sorted(redone) == sorted(set(range(1, 7)) - {number for number, _ in kept})
+    replay = events_only(parse_stream(b"".join(api.get(f"/api/books/{book_id}/events/").streaming_content)))
+    assert [m.event for m in replay].count("error") == 1 and replay[-1].event == "completed"
+
+
+def test_only_processing_books_cancel_and_only_failed_or_cancelled_ones_retry(api, digital_english_pdf):
+    book_id = start_upload(api, digital_english_pdf)["id"]
+    assert book_runner().wait_idle(timeout=60)
+
+    cancel = api.post(f"/api/books/{book_id}/cancel/")
+    retry = api.post(f"/api/books/{book_id}/retry/")
+
+    assert (cancel.status_code, cancel.json()["code"]) == (409, "not_cancellable")
+    assert (retry.status_code, retry.json()["code"]) == (409, "not_retryable")

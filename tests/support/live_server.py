@@ -1,0 +1,116 @@
+"""A real gunicorn + gevent server process on loopback, the way `make run` serves."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+# The test server's heartbeat: short, so ping tests are quick.
+LIVE_HEARTBEAT_SECONDS = 1.0
+# How long a test server may take to give its first answer: generous, for a slow or busy machine.
+SERVER_START_SECONDS = 120
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen
+    workdir: Path
+    env: dict
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / "server.log"
+
+    @property
+    def upload_tmp(self) -> Path:
+        return self.workdir / "upload-tmp"
+
+    def token(self, username: str, password: str = "kitaab-padhna-2026") -> str:
+        requests.post(
+            f"{self.url}/api/auth/register/", data={"username": username, "password": password}, timeout=10
+        )
+        response = requests.post(
+            f"{self.url}/api/auth/token/", data={"username": username, "password": password}, timeout=10
+        )
+        response.raise_for_status()
+        return response.json()["access"]
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def start_server(workdir: Path, **env_overrides: str) -> LiveServer:
+    """Migrate the database in `workdir` and serve it; the same folder serves again after a crash."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SECRET_KEY": "live-server-tests-secret-key-not-for-production",
+        "SQLITE_PATH": str(workdir / "db.sqlite3"),
+        "MEDIA_ROOT": str(workdir / "media"),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        # Its own var/: gunicorn's control socket among the rest (see gunicorn.conf.py).
+        "APP_VAR_DIR": str(workdir / "var"),
+        "FILE_UPLOAD_TEMP_DIR": str(workdir / "upload-tmp"),
+        "AUTH_RATE": "1000/minute",
+        "BOOK_UPLOAD_RATE": "1000/hour",
+        **env_overrides,
+    }
+    (workdir / "upload-tmp").mkdir(exist_ok=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
+    log_path = workdir / "server.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "backend.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=log_path.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    # However slow this machine: the socket may accept before a worker has booted, and a
+    # busy machine may take many seconds over the first answer. Any failed try is retried
+    # until the deadline; only an exited server gives up early.
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {log_path.read_text()}")
+        try:
+            requests.get(f"{url}/api/books/", timeout=max(1.0, deadline - time.monotonic()))
+            return LiveServer(url, process, workdir, env)
+        except requests.RequestException:
+            time.sleep(0.2)
+    stop_server(process)
+    raise RuntimeError(f"server did not answer within {SERVER_START_SECONDS} s: {log_path.read_text()}")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def kill_server(process: subprocess.Popen) -> None:
+    """kill -9 the server and its workers and children, as a crash would."""
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
