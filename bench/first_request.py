@@ -1,11 +1,11 @@
 """The first request a freshly started server answers, against its second.
 
-Each start is a new gunicorn process run with `gunicorn.conf.py`, as `make run` runs it, on
-its own SQLite database. Once the worker says it is ready, the same authenticated
-`GET /api/books/` is sent twice, each on a new connection, and both are timed.
+Each start is a new gunicorn process run with `gunicorn.conf.py`, as `make run` runs it (and
+as the tests' live servers are), on its own SQLite database. Once the worker says it is
+ready, the same authenticated `GET /api/books/` is sent twice, each on a new connection,
+and both are timed.
 """
 
-import os
 import re
 import statistics
 import subprocess
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import requests
 
-from tests.support.live_server import ROOT, free_port, stop_server
+from tests.support.live_server import ROOT, prepare_server, spawn_server, stop_server
 
 STARTS = 5
 READY_LINE = re.compile(r"Worker \d+ ready")
@@ -39,38 +39,19 @@ def timed_get(url: str, token: str) -> float:
 
 
 def one_start(workdir: Path) -> tuple[float, float]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "backend.settings",
-        "DJANGO_SECRET_KEY": "bench-secret-key-not-for-production-use",
-        "SQLITE_PATH": str(workdir / "db.sqlite3"),
-        "MEDIA_ROOT": str(workdir / "media"),
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_CONTROL_SOCKET": str(workdir / "gunicorn.ctl"),
-    }
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
-    )
+    env = prepare_server(workdir, DJANGO_SETTINGS_MODULE="backend.settings")
     token = subprocess.run(
         [sys.executable, "-c", MINT_TOKEN], cwd=ROOT, env=env, check=True, capture_output=True, text=True
     ).stdout.strip()
+    process = spawn_server(workdir, env)
     log = workdir / "server.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "backend.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
     try:
         deadline = time.monotonic() + 120
         while not READY_LINE.search(log.read_text(errors="replace")):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the server did not get ready:\n{log.read_text(errors='replace')}")
             time.sleep(0.05)
-        url = f"http://127.0.0.1:{port}/api/books/"
+        url = f"http://{env['GUNICORN_BIND']}/api/books/"
         return timed_get(url, token), timed_get(url, token)
     finally:
         stop_server(process)

@@ -12,7 +12,7 @@ from tests.support.service_processes import SKIP_PREFIX
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Say plainly which real-service tests did not run, and why (see tests/services.py)."""
+    """Say plainly which real-service tests did not run, and why (see tests/support/service_processes.py)."""
     skipped = [
         (report.nodeid, report.longrepr[2].removeprefix("Skipped: "))
         for report in terminalreporter.stats.get("skipped", [])

@@ -53,16 +53,15 @@ class LiveServer:
         return self.log_path.read_text(errors="replace")
 
 
-def start_server(workdir: Path, **env_overrides: str) -> LiveServer:
-    """Migrate the database in `workdir` and serve it; the same folder serves again after a crash."""
+def prepare_server(workdir: Path, **env_overrides: str) -> dict:
+    """The environment of a server on `workdir` and a free port, its database migrated."""
     workdir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SECRET_KEY": "live-server-tests-secret-key-not-for-production",
         "SQLITE_PATH": str(workdir / "db.sqlite3"),
         "MEDIA_ROOT": str(workdir / "media"),
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_BIND": f"127.0.0.1:{free_port()}",
         # Its own var/: gunicorn's control socket among the rest (see gunicorn.conf.py).
         "APP_VAR_DIR": str(workdir / "var"),
         "FILE_UPLOAD_TEMP_DIR": str(workdir / "upload-tmp"),
@@ -74,16 +73,27 @@ def start_server(workdir: Path, **env_overrides: str) -> LiveServer:
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
-    log_path = workdir / "server.log"
-    process = subprocess.Popen(
+    return env
+
+
+def spawn_server(workdir: Path, env: dict) -> subprocess.Popen:
+    """gunicorn as `make run` starts it, logging to `workdir`/server.log; not waited for."""
+    return subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "backend.wsgi"],
         cwd=ROOT,
         env=env,
-        stdout=log_path.open("ab"),
+        stdout=(workdir / "server.log").open("ab"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}"
+
+
+def start_server(workdir: Path, **env_overrides: str) -> LiveServer:
+    """Migrate the database in `workdir` and serve it; the same folder serves again after a crash."""
+    env = prepare_server(workdir, **env_overrides)
+    process = spawn_server(workdir, env)
+    log_path = workdir / "server.log"
+    url = f"http://{env['GUNICORN_BIND']}"
     # However slow this machine: the socket may accept before a worker has booted, and a
     # busy machine may take many seconds over the first answer. Any failed try is retried
     # until the deadline; only an exited server gives up early.
