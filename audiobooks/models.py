@@ -63,6 +63,8 @@ class BookPage(models.Model):
     char_count = models.PositiveIntegerField(default=0)
     ocr_confidence = models.FloatField(null=True, blank=True)
     error = models.TextField(blank=True, default="")
+    # The text was longer than PAGE_TEXT_MAX_CHARS and was cut there.
+    text_truncated = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

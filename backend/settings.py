@@ -232,6 +232,13 @@ OCR_PAGE_TIMEOUT = env_float("OCR_PAGE_TIMEOUT", 120.0)
 # A page bigger than this at OCR_DPI is rendered at a lower dpi (a 200-inch page would be
 # 900 MP at 150 dpi); 40 MP is an A4 page at 1200 dpi.
 OCR_MAX_PIXELS = env_int("OCR_MAX_PIXELS", 40_000_000)
+# What the PDF reader's child process may use (audiobooks/extraction/pdf_reader.py): a
+# crafted PDF can inflate to gigabytes or spin the parser; it then fails alone, cleanly.
+PDF_READER_MEMORY_MB = env_int("PDF_READER_MEMORY_MB", 1024)
+PDF_READER_CPU_SECONDS = env_int("PDF_READER_CPU_SECONDS", 20)
+PDF_READER_TIMEOUT = env_float("PDF_READER_TIMEOUT", 30.0)
+# A page's stored text is cut here (and marked): more than any printed page holds.
+PAGE_TEXT_MAX_CHARS = env_int("PAGE_TEXT_MAX_CHARS", 20_000)
 # Tesseract's OpenMP threads fight each other on a small machine (one Hindi page: 9.3 s
 # with the default, 4.2 s with one thread on 2 cores); parallelism belongs across pages.
 # tesseract reads this from the environment it inherits.

@@ -39,7 +39,7 @@ def engine(pdf_path: str, language: str) -> tuple[dict[int, str], float]:
 
     from audiobooks.extraction.languages import tesseract_language
     from audiobooks.extraction.page_extraction import ExtractionOptions, extract_pages
-    from audiobooks.extraction.pdf_file import count_pages
+    from audiobooks.extraction.pdf_reader import count_pages
 
     started = time.monotonic()
     finished_at = []

@@ -94,5 +94,6 @@ class BookPageSerializer(serializers.ModelSerializer):
             "char_count",
             "ocr_confidence",
             "error",
+            "text_truncated",
             "created_at",
         ]

@@ -83,7 +83,9 @@ def render_page(
     """
     output_base = os.path.join(workdir, "page")
     command = ["pdftoppm", "-r", str(dpi), "-f", str(page_number), "-l", str(page_number)]
-    command += ["-gray", "-singlefile", str(pdf_path), output_base]
+    # -cropbox: the page as a viewer shows it and as the pixel budget measured it (pdfium's
+    # size); poppler's default, the MediaBox, can be made many times bigger than the page.
+    command += ["-cropbox", "-gray", "-singlefile", str(pdf_path), output_base]
     try:
         subprocess.run(command, check=True, capture_output=True, timeout=deadline.left())
     except subprocess.TimeoutExpired as exc:

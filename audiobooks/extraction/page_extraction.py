@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from audiobooks.extraction.ocr import ocr_page
-from audiobooks.extraction.pdf_file import PdfPages
+from audiobooks.extraction.pdf_reader import PdfReader, ReaderLimits
 from audiobooks.extraction.text_layer import clean_text, text_layer_is_usable
 
 logger = logging.getLogger(__name__)
@@ -34,6 +34,8 @@ class ExtractionOptions:
     dpi: int = 150
     ocr_timeout: float = 120.0  # seconds for one page's rendering and OCR together
     max_pixels: int = 40_000_000  # a page is rendered at a lower dpi rather than above this
+    reader_limits: ReaderLimits = ReaderLimits()  # the child process that parses the PDF
+    max_page_chars: int = 20_000  # more than a printed page holds; the rest is cut
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -47,6 +49,7 @@ class PageResult:
     method: str  # METHOD_TEXT or METHOD_OCR
     confidence: float | None = None  # Tesseract's mean word confidence, 0-100
     error: str = ""
+    truncated: bool = False  # the text was cut at the options' max_page_chars
 
     @property
     def chars(self) -> int:
@@ -61,11 +64,11 @@ def extract_page(
     page_number: int,
     options: ExtractionOptions = ExtractionOptions(),
     *,
-    pdf_pages: PdfPages | None = None,
+    pdf_pages: PdfReader | None = None,
 ) -> PageResult:
     """Extract one page. Never raises: a failure is a PageResult with `error` set."""
     if pdf_pages is None:
-        with PdfPages(pdf_path) as own_pages:
+        with PdfReader(pdf_path, limits=options.reader_limits) as own_pages:
             return extract_page(pdf_path, page_number, options, pdf_pages=own_pages)
     method = METHOD_TEXT
     try:
@@ -74,7 +77,7 @@ def extract_page(
             options.mode == "auto"
             and text_layer_is_usable(layer, require_devanagari=options.require_devanagari)
         ):
-            return PageResult(page_number, clean_text(layer), METHOD_TEXT)
+            return finished_page(page_number, layer, METHOD_TEXT, max_chars=options.max_page_chars)
         method = METHOD_OCR
         text, confidence = ocr_page(
             pdf_path,
@@ -86,10 +89,20 @@ def extract_page(
             max_pixels=options.max_pixels,
             timeout=options.ocr_timeout,
         )
-        return PageResult(page_number, clean_text(text), METHOD_OCR, confidence)
+        return finished_page(
+            page_number, text, METHOD_OCR, max_chars=options.max_page_chars, confidence=confidence
+        )
     except Exception as exc:  # one bad page must not stop the book
         logger.warning("page %s of %s failed: %s", page_number, pdf_path, exc)
         return PageResult(page_number, "", method, error=f"{type(exc).__name__}: {exc}")
+
+
+def finished_page(
+    page_number: int, raw_text: str, method: str, *, max_chars: int, confidence: float | None = None
+) -> PageResult:
+    """The page's tidied text, cut at `max_chars` (a crafted page can carry a million)."""
+    text = clean_text(raw_text)
+    return PageResult(page_number, text[:max_chars], method, confidence, truncated=len(text) > max_chars)
 
 
 def extract_pages(
@@ -121,7 +134,7 @@ def extract_pages(
             progress_callback(result)
 
     started = time.monotonic()
-    with PdfPages(pdf_path) as pdf_pages:
+    with PdfReader(pdf_path, limits=options.reader_limits) as pdf_pages:
         extract = partial(extract_page, pdf_path, options=options, pdf_pages=pdf_pages)
         if executor is None:
             for page_number in pages:

@@ -1,20 +1,17 @@
 """Opening a PDF: is it one, how many pages, and each page's text layer and size.
 
-pdfium reads the file in process; it is not thread-safe, and its calls are short, so they
-take turns behind one lock.
+What parses the file (pdfium, and pdfminer for the files pdfium cannot open) runs in the
+PDF reader's child process (pdf_reader.py), never in a web or job process. pdfium is not
+thread-safe; its calls take turns behind one lock.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from io import BytesIO
 from pathlib import Path
 
-import pdfplumber
 import pypdfium2 as pdfium
-from pdfminer.pdfdocument import PDFEncryptionError
-from pdfplumber.utils.exceptions import PdfminerException
 
 PDF_MAGIC = b"%PDF-"
 PDF_END = b"%%EOF"
@@ -37,25 +34,28 @@ def looks_like_pdf(head: bytes) -> bool:
     return PDF_MAGIC in head[:PDF_MAGIC_WINDOW]
 
 
-def count_pages(source: str | Path | bytes) -> int:
-    """Open the PDF (a path or its bytes) and return its page count, or raise PdfRejected."""
-    if isinstance(source, bytes):
-        head, tail = source[:PDF_MAGIC_WINDOW], source[-PDF_MAGIC_WINDOW:]
-    else:
-        with open(source, "rb") as handle:
-            head = handle.read(PDF_MAGIC_WINDOW)
-            handle.seek(max(0, os.fstat(handle.fileno()).st_size - PDF_MAGIC_WINDOW))
-            tail = handle.read()
+def check_framing(path: str | Path) -> None:
+    """Raise PdfRejected unless the file starts like a PDF and ends with %%EOF: cheap checks
+    on its first and last KiB, made before any parser sees it."""
+    with open(path, "rb") as handle:
+        head = handle.read(PDF_MAGIC_WINDOW)
+        handle.seek(max(0, os.fstat(handle.fileno()).st_size - PDF_MAGIC_WINDOW))
+        tail = handle.read()
     if not looks_like_pdf(head):
         raise PdfRejected("not_pdf", "The file does not start like a PDF.")
     # pdfium rebuilds a cut-off file from what is left, which would quietly lose pages.
     if PDF_END not in tail:
         raise PdfRejected("corrupt", "The PDF is truncated: it does not end with %%EOF.")
+
+
+def open_and_count(path: str | Path) -> int:
+    """Open the PDF with pdfium and return its page count, or raise PdfRejected. Parses the
+    file: run it where a hostile PDF can do no harm (pdf_reader.py)."""
     with _pdfium_lock:
         try:
-            document = pdfium.PdfDocument(source)
+            document = pdfium.PdfDocument(path)
         except pdfium.PdfiumError as exc:
-            raise explain_unreadable(source) from exc
+            raise explain_unreadable(path) from exc
         try:
             pages = len(document)
         finally:
@@ -65,11 +65,15 @@ def count_pages(source: str | Path | bytes) -> int:
     return pages
 
 
-def explain_unreadable(source: str | Path | bytes) -> PdfRejected:
+def explain_unreadable(path: str | Path) -> PdfRejected:
     """Why pdfium could not open a file. pdfium's own error code is global state that a
     previous document can leave behind, so pdfminer gives the reason instead."""
+    import pdfplumber  # only for the files pdfium cannot open
+    from pdfminer.pdfdocument import PDFEncryptionError
+    from pdfplumber.utils.exceptions import PdfminerException
+
     try:
-        with pdfplumber.open(BytesIO(source) if isinstance(source, bytes) else source) as pdf:
+        with pdfplumber.open(path) as pdf:
             pages = len(pdf.pages)
     except PdfminerException as exc:
         if exc.args and isinstance(exc.args[0], PDFEncryptionError):
@@ -82,12 +86,13 @@ def explain_unreadable(source: str | Path | bytes) -> PdfRejected:
     return PdfRejected("corrupt", "The PDF cannot be read by the renderer.")
 
 
-class PdfPages:
+class PdfiumPages:
     """A book's pages through one pdfium handle, reopened every REOPEN_EVERY pages.
 
     pdfium keeps what it parsed of every page for the life of a handle (measured: +15 MB
     over 120 scanned pages), while opening a handle per page costs more than reading the
-    page (5 ms against under 1 ms for a text layer). Safe to share between threads.
+    page (5 ms against under 1 ms for a text layer). Parses the file: run it where a
+    hostile PDF can do no harm (pdf_reader.py).
     """
 
     REOPEN_EVERY = 20
@@ -101,7 +106,7 @@ class PdfPages:
         """The page's text layer and its size in points (as pdftoppm will render it)."""
         with _pdfium_lock:
             if self._document is None or self._pages_served >= self.REOPEN_EVERY:
-                self._close_document()
+                self.close()
                 self._document = pdfium.PdfDocument(self.pdf_path)
             self._pages_served += 1
             page = self._document[page_number - 1]
@@ -114,17 +119,7 @@ class PdfPages:
                 page.close()
         return text, width, height
 
-    def _close_document(self) -> None:
+    def close(self) -> None:
         if self._document is not None:
             self._document.close()
         self._document, self._pages_served = None, 0
-
-    def close(self) -> None:
-        with _pdfium_lock:
-            self._close_document()
-
-    def __enter__(self) -> PdfPages:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()

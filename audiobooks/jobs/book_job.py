@@ -16,6 +16,7 @@ from audiobooks import events
 from audiobooks.errors import ErrorCode
 from audiobooks.extraction.languages import tesseract_language
 from audiobooks.extraction.page_extraction import ExtractionOptions, extract_pages
+from audiobooks.extraction.pdf_reader import reader_limits_from
 from audiobooks.jobs import lease
 from audiobooks.models import Book, BookPage
 from audiobooks.pages.page_store import PageStore
@@ -82,6 +83,8 @@ def extraction_options(book: Book) -> ExtractionOptions:
         dpi=settings.OCR_DPI,
         ocr_timeout=settings.OCR_PAGE_TIMEOUT,
         max_pixels=settings.OCR_MAX_PIXELS,
+        reader_limits=reader_limits_from(settings),
+        max_page_chars=settings.PAGE_TEXT_MAX_CHARS,
     )
 
 

@@ -37,6 +37,7 @@ class PageStore:
                     char_count=result.chars,
                     ocr_confidence=result.confidence,
                     error=result.error,
+                    text_truncated=result.truncated,
                 ),
             )
             self.pages_done += created

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from audiobooks.errors import BookError, ErrorCode
-from audiobooks.extraction.pdf_file import PdfRejected, count_pages
+from audiobooks.extraction.pdf_file import PdfRejected
+from audiobooks.extraction.pdf_reader import count_pages, reader_limits_from
 from audiobooks.upload_checks.size_limit import too_large
 
 REJECTIONS = {
@@ -22,7 +23,7 @@ def inspect_upload(*, upload: UploadedFile) -> int:
     if upload.size == 0:
         raise BookError(ErrorCode.NOT_PDF, "Invalid file type", "The file is empty.")
     try:
-        total_pages = count_pages(upload.temporary_file_path())
+        total_pages = count_pages(upload.temporary_file_path(), limits=reader_limits_from(settings))
     except PdfRejected as exc:
         code, error, details = REJECTIONS[exc.reason]
         if exc.reason == "corrupt":  # say what is wrong with it: truncated, unparsable, ...

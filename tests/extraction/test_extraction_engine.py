@@ -6,19 +6,22 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from PIL import Image
 
-from audiobooks.extraction import ocr, page_extraction, pdf_file, text_layer
+from audiobooks.extraction import ocr, page_extraction, pdf_file, pdf_reader, text_layer
 from tests.support.live_server import ROOT
 from tests.support.pdf_factory import (
     HINDI_LINES,
     Page,
     build_pdf,
+    cropped_page_pdf,
     drop_conjuncts,
     english_page,
     hindi_page,
     huge_page_pdf,
     image_bomb_pdf,
     legacy_font_text,
+    tiny_print_pdf,
 )
 
 HINDI_BOOK = page_extraction.ExtractionOptions(language="hin+eng", require_devanagari=True)
@@ -33,17 +36,17 @@ def three_page_book(tmp_path):
 
 
 def test_counts_pages_of_a_readable_pdf(three_page_book):
-    assert pdf_file.count_pages(three_page_book) == 3
-    assert pdf_file.count_pages(three_page_book.read_bytes()) == 3
+    assert pdf_reader.count_pages(three_page_book) == 3
 
 
 @pytest.mark.parametrize(
     "content, reason",
     [(b"GIF89a not a pdf", "not_pdf"), (b"%PDF-1.4\n%%EOF", "corrupt")],
 )
-def test_unreadable_files_are_rejected_with_a_reason(content, reason):
+def test_unreadable_files_are_rejected_with_a_reason(tmp_path, content, reason):
+    (tmp_path / "file.pdf").write_bytes(content)
     with pytest.raises(pdf_file.PdfRejected) as rejected:
-        pdf_file.count_pages(content)
+        pdf_reader.count_pages(tmp_path / "file.pdf")
     assert rejected.value.reason == reason
 
 
@@ -146,7 +149,7 @@ def test_a_sound_hindi_text_layer_is_used_as_is(tmp_path):
 def test_a_broken_hindi_text_layer_is_ocred_instead(tmp_path, broken_layer):
     lines = hindi_page(count=8).lines
     pdf, _ = hindi_scan_with_layer(tmp_path, broken_layer(lines))
-    with pdf_file.PdfPages(pdf) as pages:
+    with pdf_reader.PdfReader(pdf) as pages:
         layer, _, _ = pages.layer(1)
     assert layer.strip(), "the test PDF must carry the broken layer"
 
@@ -270,3 +273,33 @@ def test_books_sharing_a_pool_take_turns_instead_of_queueing_behind_a_long_book(
     order = [name for name, _ in finished]
     assert order.count("long") == 40 and order.count("short") == 2
     assert order.index("short") < 10 and len(order) - 1 - order[::-1].index("short") < 12
+
+
+def test_a_page_is_rendered_at_its_crop_box_which_the_pixel_budget_measured(tmp_path, monkeypatch):
+    pdf = cropped_page_pdf(tmp_path / "cropped.pdf", media_pt=6000, crop_pt=300)
+    image_sizes = []
+    real_tesseract = ocr.run_tesseract
+
+    def spy(image_path, *args, **kwargs):
+        with Image.open(image_path) as image:
+            image_sizes.append(image.size)
+        return real_tesseract(image_path, *args, **kwargs)
+
+    monkeypatch.setattr(ocr, "run_tesseract", spy)
+
+    result = page_extraction.extract_page(pdf, 1, page_extraction.ExtractionOptions(mode="ocr", dpi=150))
+
+    assert result.error == ""
+    assert image_sizes[0] == (625, 625)  # 300 pt at 150 dpi, not the 6000 pt MediaBox (12,500 px)
+
+
+def test_a_page_of_more_text_than_a_printed_page_holds_is_cut_and_marked(tmp_path):
+    long_page = tiny_print_pdf(tmp_path / "long.pdf", lines=125)  # about 26,000 characters
+    short_page = tiny_print_pdf(tmp_path / "short.pdf", lines=50)  # about 10,600
+    options = page_extraction.ExtractionOptions(language="eng", max_page_chars=20_000)
+
+    cut = page_extraction.extract_page(long_page, 1, options)
+    whole = page_extraction.extract_page(short_page, 1, options)
+
+    assert (cut.method, cut.chars, cut.truncated) == ("text", 20_000, True)
+    assert (whole.method, whole.truncated) == ("text", False) and 10_000 < whole.chars < 20_000

@@ -1,6 +1,9 @@
 """HTTP helpers for tests against a real server process."""
 
+import re
+import threading
 import time
+from pathlib import Path
 
 import requests
 
@@ -101,3 +104,41 @@ def stored_page_numbers(server, token, book_id: int) -> list[int]:
         numbers += [page["page_number"] for page in body["results"]]
         url = body["next"]
     return numbers
+
+
+class ResponsivenessProbe:
+    """Another user's requests, one after another on a thread, each timed, while something
+    else happens: `with ResponsivenessProbe(server, token) as probe: ...; probe.slowest`."""
+
+    def __init__(self, server, token: str) -> None:
+        self.url = f"{server.url}/api/books/"
+        self.headers = auth(token)
+        self.seconds: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._probe, daemon=True)
+
+    def _probe(self) -> None:
+        while not self._stop.is_set():
+            started = time.monotonic()
+            status = requests.get(self.url, headers=self.headers, timeout=60).status_code
+            self.seconds.append(time.monotonic() - started if status == 200 else float("inf"))
+            self._stop.wait(0.05)
+
+    @property
+    def slowest(self) -> float:
+        return max(self.seconds)
+
+    def __enter__(self) -> "ResponsivenessProbe":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join(timeout=60)
+
+
+def worker_peak_rss_mb(server) -> float:
+    """The high-water mark of the memory of the server's (one) gunicorn worker process."""
+    children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()
+    status = Path(f"/proc/{children[0]}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024

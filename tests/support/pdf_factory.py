@@ -160,6 +160,12 @@ def image_bomb_pdf(path: Path, *, side_px: int = 35_000) -> Path:
         + data
         + b"\nendstream",
     ]
+    path.write_bytes(raw_pdf(objects))
+    return path
+
+
+def raw_pdf(objects: list[bytes]) -> bytes:
+    """A PDF of these objects (1 0 obj is the catalog), with its xref table and trailer."""
     out = bytearray(b"%PDF-1.7\n")
     offsets = []
     for number, body in enumerate(objects, 1):
@@ -169,7 +175,30 @@ def image_bomb_pdf(path: Path, *, side_px: int = 35_000) -> Path:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(bytes(out))
+    return bytes(out)
+
+
+def content_bomb_pdf(path: Path, *, inflated_mb: int = 400) -> Path:
+    """One page whose content stream, a few hundred KB in the file, inflates to
+    `inflated_mb` MB of drawing operators for any parser that reads the page."""
+    chunk = b"0 0 m 1 1 l S\n" * (1024 * 1024 // 14)
+    compressor = zlib.compressobj(9)
+    data = b"".join(compressor.compress(chunk) for _ in range(inflated_mb)) + compressor.flush()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 4 0 R >>" % PAGE_SIZE,
+        b"<< /Filter /FlateDecode /Length %d >>\nstream\n" % len(data) + data + b"\nendstream",
+    ]
+    path.write_bytes(raw_pdf(objects))
+    return path
+
+
+def rootless_pdf(path: Path, *, objects: int = 100_000) -> Path:
+    """A PDF-looking file of many objects with no cross-reference table and no catalog:
+    pdfium gives up at once, and a fallback parser has to scan every object."""
+    body = b"".join(b"%d 0 obj\n<< /A [1 2 3] /B (text) >>\nendobj\n" % n for n in range(1, objects))
+    path.write_bytes(b"%PDF-1.4\n" + body + b"%%EOF\n")
     return path
 
 
@@ -247,3 +276,36 @@ def zero_page_pdf() -> bytes:
     out = BytesIO()
     PdfWriter().write(out)
     return out.getvalue()
+
+
+def tiny_print_pdf(path: Path, *, pages: int = 1, lines: int = 125) -> Path:
+    """`pages` pages that share one content stream of `lines` lines of 3.5 pt Helvetica:
+    a few KB of file, about 26,000 characters of text layer a page."""
+    line = b"(" + b"the quick brown fox jumps over a lazy dog " * 5 + b") Tj T*\n"
+    data = zlib.compress(b"BT /F1 3.5 Tf 4.5 TL 10 580 Td\n" + line * lines + b"ET", 9)
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 3 0 R " % PAGE_SIZE
+    page += b"/Resources << /Font << /F1 4 0 R >> >> >>"
+    kids = b" ".join(b"%d 0 R" % (5 + n) for n in range(pages))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
+        b"<< /Filter /FlateDecode /Length %d >>\nstream\n" % len(data) + data + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        *[page] * pages,
+    ]
+    path.write_bytes(raw_pdf(objects))
+    return path
+
+
+def cropped_page_pdf(path: Path, *, media_pt: int = 6000, crop_pt: int = 300) -> Path:
+    """One blank page whose MediaBox is `media_pt` square and whose CropBox, what a viewer
+    shows, is `crop_pt` square."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /CropBox [0 0 %d %d] /Contents 4 0 R >>"
+        % (media_pt, media_pt, crop_pt, crop_pt),
+        b"<< /Length 0 >>\nstream\n\nendstream",
+    ]
+    path.write_bytes(raw_pdf(objects))
+    return path

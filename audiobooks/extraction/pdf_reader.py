@@ -1,0 +1,166 @@
+"""Parsing a PDF in a child process with limits, so a hostile file hurts only that child.
+
+A crafted PDF can make a parser take gigabytes (a small content stream that inflates to
+1.2 GB), abort the whole process (pdfium's allocator), or spin for many seconds (a large
+file with no cross-reference table). Counting pages, reading text layers and the fallback
+parser therefore run in a child with an address-space limit, a CPU-time limit per request
+and a wall-clock timeout; a child that dies or overruns is an ordinary outcome for the
+caller (`PdfRejected` when counting, `PdfReaderFailed` for a page), and the next request
+starts a fresh child. One child serves a whole book, one request at a time.
+
+The child speaks newline-delimited JSON on its stdin and stdout:
+
+    python -m audiobooks.extraction.pdf_reader PATH MEMORY_BYTES CPU_SECONDS
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import resource
+import select
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from audiobooks.extraction.pdf_file import PdfRejected, check_framing
+
+
+@dataclass(frozen=True)
+class ReaderLimits:
+    memory_bytes: int = 1024 * 1024 * 1024  # the child's address space
+    cpu_seconds: int = 20  # CPU time for one request
+    timeout: float = 30.0  # wall-clock seconds for one request, start-up included
+
+
+def reader_limits_from(settings) -> ReaderLimits:
+    """The limits named by PDF_READER_MEMORY_MB, PDF_READER_CPU_SECONDS, PDF_READER_TIMEOUT."""
+    return ReaderLimits(
+        memory_bytes=settings.PDF_READER_MEMORY_MB * 1024 * 1024,
+        cpu_seconds=settings.PDF_READER_CPU_SECONDS,
+        timeout=settings.PDF_READER_TIMEOUT,
+    )
+
+
+class PdfReaderFailed(RuntimeError):
+    """The reader died or overran its limits on a request."""
+
+
+def count_pages(path: str | Path, *, limits: ReaderLimits = ReaderLimits()) -> int:
+    """The PDF's page count, or PdfRejected (a reader that failed on it: `corrupt`)."""
+    check_framing(path)
+    with PdfReader(path, limits=limits) as reader:
+        try:
+            return reader.count()
+        except PdfReaderFailed as exc:
+            raise PdfRejected("corrupt", f"The PDF cannot be read: {exc}") from exc
+
+
+class PdfReader:
+    """The parent's side: requests to a child process that holds the book's PDF open.
+    Safe to share between threads; requests take turns."""
+
+    def __init__(self, pdf_path: str | Path, *, limits: ReaderLimits = ReaderLimits()) -> None:
+        self.pdf_path = str(pdf_path)
+        self.limits = limits
+        self._lock = threading.Lock()
+        self._child: subprocess.Popen | None = None
+
+    def count(self) -> int:
+        answer = self._request({"op": "count"})
+        if "rejected" in answer:
+            raise PdfRejected(answer["rejected"], answer["message"])
+        return answer["pages"]
+
+    def layer(self, page_number: int) -> tuple[str, float, float]:
+        """The page's text layer and its size in points (as pdftoppm will render it)."""
+        answer = self._request({"op": "layer", "page": page_number})
+        return answer["text"], answer["width"], answer["height"]
+
+    def _request(self, request: dict) -> dict:
+        with self._lock:
+            if self._child is None or self._child.poll() is not None:
+                self._child = self._start_child()
+            child = self._child
+            try:
+                child.stdin.write(json.dumps(request).encode() + b"\n")
+                child.stdin.flush()
+            except BrokenPipeError:
+                pass  # it died; reading says why
+            ready, _, _ = select.select([child.stdout], [], [], self.limits.timeout)
+            line = child.stdout.readline() if ready else b""
+            if not line:
+                self._stop_child()
+                raise PdfReaderFailed(self._why_not(child, answered=bool(ready)))
+        answer = json.loads(line)
+        if "error" in answer:
+            raise PdfReaderFailed(answer["error"])
+        return answer
+
+    def _start_child(self) -> subprocess.Popen:
+        limits = self.limits
+        command = [sys.executable, "-m", __name__, self.pdf_path, str(limits.memory_bytes)]
+        return subprocess.Popen(
+            [*command, str(limits.cpu_seconds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+
+    def _why_not(self, child: subprocess.Popen, *, answered: bool) -> str:
+        if not answered:
+            return f"reading it took longer than {self.limits.timeout:g} s"
+        if child.returncode == -signal.SIGXCPU:
+            return f"reading it took more than {self.limits.cpu_seconds} s of CPU"
+        memory_mb = self.limits.memory_bytes // (1024 * 1024)
+        how = f"signal {-child.returncode}" if child.returncode < 0 else f"exit status {child.returncode}"
+        return f"the PDF reader died ({how}); reading it may need more than its {memory_mb} MB"
+
+    def _stop_child(self) -> None:
+        if self._child is not None:
+            if self._child.poll() is None:
+                self._child.kill()
+            self._child.wait()
+            for pipe in (self._child.stdin, self._child.stdout):
+                pipe.close()
+            self._child = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop_child()
+
+    def __enter__(self) -> PdfReader:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def serve(pdf_path: str, memory_bytes: int, cpu_seconds: int) -> None:
+    """The child's loop: one JSON answer per request line, until stdin closes."""
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    from audiobooks.extraction.pdf_file import PdfiumPages, open_and_count
+
+    pages = PdfiumPages(pdf_path)
+    for line in sys.stdin.buffer:
+        request = json.loads(line)
+        # A CPU budget per request: SIGXCPU ends the child once this one has used it up.
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        budget = math.ceil(usage.ru_utime + usage.ru_stime) + cpu_seconds
+        resource.setrlimit(resource.RLIMIT_CPU, (budget, resource.getrlimit(resource.RLIMIT_CPU)[1]))
+        try:
+            if request["op"] == "count":
+                answer = {"pages": open_and_count(pdf_path)}
+            else:
+                text, width, height = pages.layer(request["page"])
+                answer = {"text": text, "width": width, "height": height}
+        except PdfRejected as exc:
+            answer = {"rejected": exc.reason, "message": str(exc)}
+        except Exception as exc:
+            answer = {"error": f"{type(exc).__name__}: {exc}"}
+        sys.stdout.buffer.write(json.dumps(answer).encode() + b"\n")
+        sys.stdout.buffer.flush()
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))

@@ -1,0 +1,95 @@
+"""Crafted PDFs hurt only the child process that parses them: the upload gets a clean
+answer, and another user's requests are answered at once while it happens."""
+
+import pytest
+import requests
+
+from tests.support.live_client import (
+    ResponsivenessProbe,
+    auth,
+    upload_stream,
+    wait_for_book,
+    worker_peak_rss_mb,
+)
+from tests.support.live_server import start_server, stop_server
+from tests.support.pdf_factory import content_bomb_pdf, rootless_pdf, tiny_print_pdf
+from tests.support.sse_client import events_only, read_messages
+
+pytestmark = pytest.mark.server
+
+READER_MEMORY_MB = 256
+READER_TIMEOUT = 3
+PAGE_TEXT_MAX_CHARS = 5000
+# What "answered at once" means for another user while a poison PDF is being read.
+ANSWERED_WITHIN = 0.5
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    live = start_server(
+        tmp_path_factory.mktemp("poison"),
+        PDF_READER_MEMORY_MB=str(READER_MEMORY_MB),
+        PDF_READER_TIMEOUT=str(READER_TIMEOUT),
+        PAGE_TEXT_MAX_CHARS=str(PAGE_TEXT_MAX_CHARS),
+    )
+    yield live
+    stop_server(live.process)
+
+
+@pytest.fixture(scope="module")
+def attacker(server) -> str:
+    return server.token("attacker")
+
+
+@pytest.fixture(scope="module")
+def bystander(server) -> str:
+    return server.token("bystander")
+
+
+def test_a_page_that_inflates_to_400_mb_fails_alone_and_the_server_stays_small(
+    server, attacker, bystander, tmp_path
+):
+    bomb = content_bomb_pdf(tmp_path / "bomb.pdf", inflated_mb=400)
+    assert bomb.stat().st_size < 2_000_000
+
+    with ResponsivenessProbe(server, bystander) as probe, upload_stream(server, attacker, bomb) as response:
+        stream = events_only(read_messages(response.iter_content(chunk_size=None)))
+
+    assert stream[-1].event == "completed", stream[-1].data
+    assert stream[-1].data["failed_pages"] == [1]
+    book = wait_for_book(server, attacker, stream[-1].data["book_id"])
+    page = requests.get(f"{book['pages_url']}1/", headers=auth(attacker), timeout=10).json()
+    assert "PDF reader died" in page["error"] and page["text_content"] == ""
+    assert probe.slowest < ANSWERED_WITHIN, probe.seconds
+    assert worker_peak_rss_mb(server) < 300  # the page alone would take ~800 MB in process
+
+
+def test_a_pdf_the_fallback_parser_would_spin_on_is_refused_in_seconds(server, attacker, bystander, tmp_path):
+    rootless = rootless_pdf(tmp_path / "rootless.pdf")  # 5.7 MB, no xref, no catalog
+
+    with ResponsivenessProbe(server, bystander) as probe, open(rootless, "rb") as pdf:
+        response = requests.post(
+            f"{server.url}/api/books/", headers=auth(attacker), files={"file": pdf}, timeout=120
+        )
+
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "corrupt"
+    assert f"longer than {READER_TIMEOUT} s" in response.json()["details"]
+    assert probe.slowest < ANSWERED_WITHIN, probe.seconds
+
+
+def test_pages_sharing_one_huge_text_stream_store_a_capped_text_each(server, attacker, bystander, tmp_path):
+    shared = tiny_print_pdf(tmp_path / "shared.pdf", pages=3)  # about 1 KB: 3 x 26,000 characters
+
+    with ResponsivenessProbe(server, bystander) as probe, upload_stream(server, attacker, shared) as response:
+        stream = events_only(read_messages(response.iter_content(chunk_size=None)))
+    book_id = stream[-1].data["book_id"]
+    pages = requests.get(
+        f"{server.url}/api/books/{book_id}/pages/", headers=auth(attacker), timeout=10
+    ).json()
+
+    assert stream[-1].event == "completed" and stream[-1].data["failed_pages"] == []
+    assert [(p["char_count"], p["text_truncated"]) for p in pages["results"]] == [
+        (PAGE_TEXT_MAX_CHARS, True)
+    ] * 3
+    assert probe.slowest < ANSWERED_WITHIN, probe.seconds
