@@ -172,7 +172,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "audiobooks.api.error_responses.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Only views that name a throttle_scope are throttled.
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["audiobooks.api.throttles.OperationRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "uploads": env_str("BOOK_UPLOAD_RATE", "30/hour"),
         "auth": env_str("AUTH_RATE", "30/minute"),

@@ -5,27 +5,29 @@ dispatcher; `one_operation_per_view` shows each operation's own view to the sche
 """
 
 from collections.abc import Callable
+from functools import wraps
 
 from rest_framework.views import APIView
 
 
 def by_method(**views: type[APIView]) -> Callable:
-    """The first view also answers HEAD, OPTIONS and the methods no view takes (405, with
-    an `Allow` header naming what the path does take)."""
+    """The first view also answers HEAD, OPTIONS and the methods no view takes (405); every
+    answer's `Allow` names what the path takes, as one view's would."""
     callbacks = {method.upper(): view.as_view() for method, view in views.items()}
     first = next(iter(callbacks.values()))
-    allowed = list(dict.fromkeys(m for view in views.values() for m in view().allowed_methods))
+    allow = ", ".join(
+        method.upper()
+        for method in APIView.http_method_names
+        if method.upper() in callbacks or method == "options" or (method == "head" and "GET" in callbacks)
+    )
 
+    @wraps(first)
     def dispatch(request, *args, **kwargs):
         response = callbacks.get(request.method, first)(request, *args, **kwargs)
-        if request.method not in callbacks and response.status_code == 405:
-            response["Allow"] = ", ".join(allowed)
+        response["Allow"] = allow
         return response
 
-    dispatch.csrf_exempt = True
     dispatch.views_by_method = callbacks
-    # What the schema generator looks for in a DRF route; the hook below does the rest.
-    dispatch.cls, dispatch.initkwargs = first.cls, {}
     return dispatch
 
 

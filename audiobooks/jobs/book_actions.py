@@ -82,7 +82,7 @@ def cancel_book(*, book: Book) -> None:
         status=Book.Status.CANCELLED,
         event=events.Error(error="Cancelled", details=details, code=ErrorCode.CANCELLED),
         error_code=ErrorCode.CANCELLED,
-        error_message=f"Cancelled {details}",
+        error_message=details,
     )
     if not stopped:
         raise BookError(

@@ -17,7 +17,6 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from functools import cache, cached_property
 from typing import Protocol
 
 from django.conf import settings
@@ -48,13 +47,10 @@ class BookWorker:
     """Runs books in this process, each at most once at a time, on one shared page pool."""
 
     def __init__(self, *, page_workers: int) -> None:
-        self.page_workers = page_workers
+        # Its threads start only as pages arrive.
+        self.page_executor = ThreadPoolExecutor(max_workers=page_workers, thread_name_prefix="page")
         self._lock = threading.Lock()
         self._running: set[int] = set()
-
-    @cached_property
-    def page_executor(self) -> ThreadPoolExecutor:
-        return ThreadPoolExecutor(max_workers=self.page_workers, thread_name_prefix="page")
 
     def run(self, book_id: int, *, replacing: str | None = None) -> None:
         """Run the book's job in the calling thread, unless this process already runs it (a
@@ -140,20 +136,27 @@ class CeleryRunner:
         return True  # nothing runs in the background of this process
 
 
-@cache
-def _book_worker(page_workers: int) -> BookWorker:
-    return BookWorker(page_workers=page_workers)
+# Made on first use, once per process: Celery's pool threads may all ask at once.
+_made_lock = threading.Lock()
+_workers: dict[int, BookWorker] = {}
+_runners: dict[tuple[str, int], BookRunner] = {}
 
 
-@cache
-def _runner(broker_url: str, page_workers: int) -> BookRunner:
-    worker = _book_worker(page_workers)
-    return CeleryRunner(worker) if broker_url else InProcessRunner(worker)
+def _book_worker() -> BookWorker:
+    with _made_lock:
+        if settings.OCR_WORKERS not in _workers:
+            _workers[settings.OCR_WORKERS] = BookWorker(page_workers=settings.OCR_WORKERS)
+        return _workers[settings.OCR_WORKERS]
 
 
 def book_runner() -> BookRunner:
     """This process's runner for the current settings (made on first use)."""
-    return _runner(settings.CELERY_BROKER_URL, settings.OCR_WORKERS)
+    worker = _book_worker()
+    key = (settings.CELERY_BROKER_URL, settings.OCR_WORKERS)
+    with _made_lock:
+        if key not in _runners:
+            _runners[key] = CeleryRunner(worker) if settings.CELERY_BROKER_URL else InProcessRunner(worker)
+        return _runners[key]
 
 
 def recover_orphans() -> list[int]:
@@ -166,20 +169,24 @@ def recover_orphans() -> list[int]:
     return taken
 
 
-@cache
-def start_maintenance() -> threading.Thread:
+_maintenance: list[threading.Thread] = []
+
+
+def start_maintenance() -> None:
     """Recover orphans now, then keep this process's leases fresh and look for orphans
-    every third of a lease. Once per process."""
-    thread = threading.Thread(target=_maintain, name="book-maintenance", daemon=True)
-    thread.start()
-    return thread
+    every third of a lease. Once per process, however often it is called."""
+    with _made_lock:
+        if _maintenance:
+            return
+        _maintenance.append(threading.Thread(target=_maintain, name="book-maintenance", daemon=True))
+    _maintenance[0].start()
 
 
 def _maintain() -> None:
     period = settings.BOOK_LEASE_SECONDS / 3
     while True:
         try:
-            lease.renew(book_ids=_book_worker(settings.OCR_WORKERS).active_book_ids())
+            lease.renew(book_ids=_book_worker().active_book_ids())
             recover_orphans()
         except Exception:
             logger.exception("book maintenance failed; trying again in %.0fs", period)

@@ -117,3 +117,11 @@ def test_the_owner_reaches_every_endpoint(api, book, method, url):
 
     # A completed book cannot be cancelled or retried (409), but the endpoint found it.
     assert response.status_code in (200, 204, 409)
+
+
+def test_the_book_collection_names_every_method_it_takes_whichever_view_answers(api):
+    listed, refused, described = api.get("/api/books/"), api.put("/api/books/"), api.options("/api/books/")
+
+    assert [r.status_code for r in (listed, refused, described)] == [200, 405, 200]
+    assert refused.json()["code"] == "method_not_allowed"
+    assert {r["Allow"] for r in (listed, refused, described)} == {"GET, POST, HEAD, OPTIONS"}

@@ -174,6 +174,21 @@ def test_uploads_are_rate_limited_per_user(api, monkeypatch):
     assert int(responses[-1]["Retry-After"]) > 0
 
 
+def test_only_uploads_count_against_the_upload_limit(api, monkeypatch):
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"uploads": "2/hour"})
+
+    not_uploads = [
+        api.options(UPLOAD_URL),
+        api.get(UPLOAD_URL),
+        api.get("/api/books/"),
+        api.options("/api/books/"),
+    ]
+    uploads = [post(api, {"title": "no file"}) for _ in range(3)]
+
+    assert [r.status_code for r in not_uploads] == [200, 405, 200, 200]
+    assert [r.status_code for r in uploads] == [400, 400, 429]
+
+
 def test_a_truncated_pdf_is_refused_saying_so(api, good_pdf_bytes, assert_nothing_left):
     response = post(api, {"file": file_of(good_pdf_bytes[: len(good_pdf_bytes) - 200])})
 

@@ -1,5 +1,5 @@
 """Original PDFs in Cloudinary: the real cloudinary SDK against a loopback stand-in of its
-API (tests/cloudinary_stand_in.py), the upload pipeline and the job in process."""
+API (tests/support/cloudinary_stand_in.py), the upload pipeline and the job in process."""
 
 import cloudinary
 import pytest
