@@ -20,5 +20,7 @@ RUN useradd --create-home --uid 10001 app \
     && chown -R app:app /app/var
 USER app
 
+# In a container gunicorn must listen beyond loopback (its default elsewhere).
+ENV GUNICORN_BIND=0.0.0.0:8000
 EXPOSE 8000
 CMD ["gunicorn", "-c", "gunicorn.conf.py", "backend.wsgi"]

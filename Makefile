@@ -32,22 +32,24 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 # A secret made once per checkout lets `make run` keep DEBUG off without any setup.
 var/secret_key:
-	mkdir -p var
+	mkdir -p var && chmod 700 var
 	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 	chmod 600 $@
 
+# umask 077: the database, the books' PDFs and everything else in var/ private to this user.
 migrate: system-packages $(VENV)/.runtime var/secret_key
-	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/secret_key)} $(BIN)/python manage.py migrate --noinput
+	chmod 700 var
+	umask 077 && DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/secret_key)} $(BIN)/python manage.py migrate --noinput
 
 demo-user: migrate
-	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/secret_key)} $(BIN)/python manage.py ensure_demo_user
+	umask 077 && DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/secret_key)} $(BIN)/python manage.py ensure_demo_user
 
 run: demo-user
-	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/secret_key)} PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py backend.wsgi
+	umask 077 && DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/secret_key)} PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py backend.wsgi
 
 # A Celery worker for scale-out: set CELERY_BROKER_URL (and DATABASE_URL) for it and `make run`.
 worker: migrate
-	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/secret_key)} $(BIN)/celery -A backend worker --loglevel INFO
+	umask 077 && DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-$$(cat var/secret_key)} $(BIN)/celery -A backend worker --loglevel INFO
 
 # What the scale-out tests run against: nginx and redis-server binaries (the tests start
 # their own on free ports) and a PostgreSQL server (TEST_POSTGRES_URL, default local).

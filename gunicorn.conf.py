@@ -4,7 +4,9 @@ import os
 import re
 from pathlib import Path
 
-bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+# Loopback unless told otherwise: in front of it belongs nginx (see the README), and `make
+# run`'s demo account has a well-known password.
+bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 # gunicorn's control socket (for `gunicornc`) defaults to one path per user, so a second
 # instance on the host takes it over and the first to stop deletes it for everyone. Each
 # instance gets its own, named after what it binds; `off` runs without one.

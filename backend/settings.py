@@ -53,6 +53,20 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
+# Served over HTTPS (TLS ended at nginx or a load balancer, which sets X-Forwarded-Proto):
+# redirect plain HTTP, HSTS, cookies only over TLS. `check --deploy` is clean with it on.
+HTTPS = env_bool("DJANGO_HTTPS", False)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Joining browsers' preload list is hard to undo: the operator's choice, not a default.
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+
 VAR_DIR = Path(env_str("APP_VAR_DIR", str(BASE_DIR / "var")))
 
 INSTALLED_APPS = [
@@ -155,6 +169,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Every upload goes to a temporary file (never memory), refused as soon as it passes the limit.
 FILE_UPLOAD_HANDLERS = ["audiobooks.upload_checks.size_limit.LimitedTemporaryFileUploadHandler"]
 FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None  # None: the system's temp dir
+# Readers' books are theirs: stored PDFs and their folders are private to the server's user.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -163,7 +180,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "audiobooks.api.request_parsing.BoundedJSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],

@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from audiobooks.api.web_page import WebPageView
+
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="audiobooks/index.html"), name="home"),
+    path("", WebPageView.as_view(), name="home"),
     path("admin/", admin.site.urls),
     path("api/auth/", include("audiobooks.api.auth_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -32,6 +32,7 @@ def warm_up() -> int:
         "HTTP_HOST": host,
         "HTTP_ACCEPT": "application/json",
         "HTTP_AUTHORIZATION": f"Bearer {token}",
+        "HTTP_X_FORWARDED_PROTO": "https" if secure else "http",
         "REMOTE_ADDR": "127.0.0.1",
         "wsgi.url_scheme": "https" if secure else "http",
         "wsgi.input": io.BytesIO(),

@@ -1,11 +1,13 @@
 """Signing up and getting tokens: every one of them throttled per client address."""
 
+from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
+from rest_framework_simplejwt.exceptions import InvalidToken
 
 from audiobooks.accounts import register_user
 from audiobooks.api.serializers import RegisterSerializer
@@ -42,3 +44,9 @@ class TokenObtainView(jwt_views.TokenObtainPairView):
 
 class TokenRefreshView(jwt_views.TokenRefreshView):
     throttle_scope = "auth"
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except get_user_model().DoesNotExist as exc:  # a valid token whose user was deleted
+            raise InvalidToken("The token's user no longer exists.") from exc

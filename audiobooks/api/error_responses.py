@@ -2,6 +2,7 @@
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -12,6 +13,10 @@ from audiobooks.errors import HTTP_STATUS, BookError, ErrorCode
 logger = logging.getLogger(__name__)
 
 DRF_CODES: list[tuple[type[Exception], ErrorCode, str]] = [
+    # Django refuses these while parsing a body: over DATA_UPLOAD_MAX_MEMORY_SIZE, or more
+    # than DATA_UPLOAD_MAX_NUMBER_FIELDS / _FILES parts.
+    (RequestDataTooBig, ErrorCode.TOO_LARGE, "Request too large"),
+    (SuspiciousOperation, ErrorCode.BAD_REQUEST, "Malformed request"),
     (InvalidToken, ErrorCode.INVALID_TOKEN, "Invalid or expired token"),
     (exceptions.NotAuthenticated, ErrorCode.NOT_AUTHENTICATED, "Authentication required"),
     (exceptions.AuthenticationFailed, ErrorCode.AUTHENTICATION_FAILED, "Authentication failed"),
@@ -41,7 +46,7 @@ def api_exception_handler(exc, context) -> Response | None:
     for exc_type, code, error in DRF_CODES:
         if isinstance(exc, exc_type):
             status = getattr(exc, "status_code", HTTP_STATUS[code])
-            details = describe(getattr(exc, "detail", "")) if not isinstance(exc, Http404) else ""
+            details = "" if isinstance(exc, Http404) else describe(getattr(exc, "detail", str(exc)))
             response = Response({"error": error, "details": details, "code": str(code)}, status=status)
             if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
                 response["Retry-After"] = str(int(exc.wait))

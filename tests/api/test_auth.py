@@ -1,7 +1,10 @@
 """Registration, JWT tokens, and how auth failures are answered."""
 
+import json
+
 import pytest
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.support.sse_client import parse_stream
 
@@ -112,3 +115,28 @@ def test_unknown_api_url_is_a_json_404(anon):
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "body, status, code",
+    [
+        pytest.param(
+            json.dumps({"username": "a" * 3_000_000, "password": "x"}), 413, "too_large", id="3-mb-json"
+        ),
+        pytest.param("[" * 100_000 + "]" * 100_000, 400, "bad_request", id="nested-100000-deep"),
+        pytest.param("{" * 5 + '"', 400, "bad_request", id="cut-off"),
+    ],
+)
+def test_a_hostile_json_body_is_a_client_error(anon, body, status, code):
+    response = anon.post("/api/auth/token/", body, content_type="application/json")
+
+    assert (response.status_code, response.json()["code"]) == (status, code)
+
+
+def test_the_refresh_token_of_a_deleted_user_is_refused(anon, user):
+    refresh = str(RefreshToken.for_user(user))
+    user.delete()
+
+    response = anon.post("/api/auth/token/refresh/", {"refresh": refresh}, format="json")
+
+    assert (response.status_code, response.json()["code"]) == (401, "invalid_token")

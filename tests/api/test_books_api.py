@@ -125,3 +125,12 @@ def test_the_book_collection_names_every_method_it_takes_whichever_view_answers(
     assert [r.status_code for r in (listed, refused, described)] == [200, 405, 200]
     assert refused.json()["code"] == "method_not_allowed"
     assert {r["Allow"] for r in (listed, refused, described)} == {"GET, POST, HEAD, OPTIONS"}
+
+
+def test_the_web_page_runs_only_its_own_script_and_talks_only_to_this_api(client):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    policy = dict(part.split(" ", 1) for part in response["Content-Security-Policy"].split("; "))
+    assert policy["script-src"] == policy["connect-src"] == "'self'"
+    assert policy["frame-ancestors"] == policy["object-src"] == "'none'"

@@ -189,6 +189,13 @@ def test_only_uploads_count_against_the_upload_limit(api, monkeypatch):
     assert [r.status_code for r in uploads] == [400, 400, 429]
 
 
+def test_a_form_of_a_thousand_fields_is_a_client_error(api):
+    response = post(api, {f"field{n}": "x" for n in range(1100)})
+
+    assert (response.status_code, response.json()["code"]) == (400, "bad_request")
+    assert "DATA_UPLOAD_MAX_NUMBER_FIELDS" in response.json()["details"]
+
+
 def test_a_truncated_pdf_is_refused_saying_so(api, good_pdf_bytes, assert_nothing_left):
     response = post(api, {"file": file_of(good_pdf_bytes[: len(good_pdf_bytes) - 200])})
 

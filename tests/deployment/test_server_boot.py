@@ -33,6 +33,12 @@ def test_the_control_socket_is_named_after_the_bind_address_in_the_var_folder(tm
     assert config["control_socket_disable"] == "False"
 
 
+def test_the_server_listens_on_loopback_unless_told_otherwise():
+    assert resolved_config()["bind"] == "['127.0.0.1:8000']"
+    assert resolved_config(PORT="9000")["bind"] == "['127.0.0.1:9000']"
+    assert resolved_config(GUNICORN_BIND="0.0.0.0:8000")["bind"] == "['0.0.0.0:8000']"
+
+
 def test_the_control_socket_can_be_placed_or_turned_off(tmp_path):
     placed = resolved_config(GUNICORN_CONTROL_SOCKET=str(tmp_path / "web.ctl"))
     off = resolved_config(GUNICORN_CONTROL_SOCKET="off")

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -82,3 +83,29 @@ def test_cors_preflight_allows_the_sse_headers(client, settings):
     assert {"authorization", "cache-control", "x-accel-buffering", "last-event-id"} <= set(
         allowed.split(", ")
     )
+
+
+def deploy_check(tmp_path, **env) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "BOOK_", "CORS_"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={
+            **clean,
+            "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
+            "DJANGO_SECRET_KEY": "a-long-random-production-key-" + "x7Qp" * 12,
+            **env,
+        },
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_the_deploy_check_is_clean_behind_tls_and_names_what_is_missing_without(tmp_path):
+    behind_tls = deploy_check(tmp_path, DJANGO_HTTPS="1")
+    plain = deploy_check(tmp_path)
+
+    assert behind_tls.returncode == 0, behind_tls.stderr
+    assert "no issues" in behind_tls.stdout
+    assert plain.returncode != 0
+    assert {"W004", "W008", "W012", "W016"} <= set(re.findall(r"security\.(W\d+)", plain.stderr))

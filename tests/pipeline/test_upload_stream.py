@@ -2,6 +2,7 @@
 
 import dataclasses
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -140,6 +141,8 @@ def test_original_pdf_is_kept_and_served_to_its_owner(api, digital_english_pdf):
 
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == digital_english_pdf.read_bytes()
+    stored = Path(book.pdf.path)
+    assert (stored.stat().st_mode & 0o777, stored.parent.stat().st_mode & 0o777) == (0o600, 0o700)
 
 
 def test_books_share_one_page_pool_capped_by_ocr_workers(user, settings, monkeypatch, tmp_path):
