@@ -31,6 +31,9 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     BAD_REQUEST = "bad_request"
     THROTTLED = "throttled"
+    BOOKS_IN_FLIGHT = "books_in_flight"
+    DAILY_PAGES = "daily_pages"
+    TOO_MANY_STREAMS = "too_many_streams"
     SERVER_ERROR = "server_error"
 
 
@@ -58,6 +61,9 @@ HTTP_STATUS = {
     ErrorCode.OCR_FAILED: 422,
     ErrorCode.FILE_MISSING: 422,
     ErrorCode.THROTTLED: 429,
+    ErrorCode.BOOKS_IN_FLIGHT: 429,
+    ErrorCode.DAILY_PAGES: 429,
+    ErrorCode.TOO_MANY_STREAMS: 429,
     ErrorCode.SERVER_ERROR: 500,
     ErrorCode.STORAGE_UNAVAILABLE: 503,
 }
@@ -66,11 +72,14 @@ HTTP_STATUS = {
 class BookError(Exception):
     """A request or a book that cannot go on, with what to tell the client."""
 
-    def __init__(self, code: ErrorCode, error: str, details: str = "") -> None:
+    def __init__(
+        self, code: ErrorCode, error: str, details: str = "", *, retry_after: int | None = None
+    ) -> None:
         super().__init__(f"{code}: {error}")
         self.code = code
         self.error = error
         self.details = details
+        self.retry_after = retry_after  # seconds, for a limit that frees up by itself
 
     @property
     def http_status(self) -> int:

@@ -188,11 +188,17 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 20),
     "EXCEPTION_HANDLER": "audiobooks.api.error_responses.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # A client's address for the per-address limits: the TRUSTED_PROXIES-th address from
+    # the right of X-Forwarded-For (1 behind one nginx), else the connection's; never an
+    # address the client wrote itself.
+    "NUM_PROXIES": env_int("TRUSTED_PROXIES", 0),
     # Only views that name a throttle_scope are throttled.
     "DEFAULT_THROTTLE_CLASSES": ["audiobooks.api.throttles.OperationRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "uploads": env_str("BOOK_UPLOAD_RATE", "30/hour"),
         "auth": env_str("AUTH_RATE", "30/minute"),
+        # Each account has its own cost limits, so accounts themselves are scarce.
+        "register": env_str("REGISTER_RATE", "10/hour"),
     },
 }
 
@@ -254,6 +260,11 @@ OCR_MAX_PIXELS = env_int("OCR_MAX_PIXELS", 40_000_000)
 PDF_READER_MEMORY_MB = env_int("PDF_READER_MEMORY_MB", 1024)
 PDF_READER_CPU_SECONDS = env_int("PDF_READER_CPU_SECONDS", 20)
 PDF_READER_TIMEOUT = env_float("PDF_READER_TIMEOUT", 30.0)
+# What one reader may cost (over a limit: 429 with Retry-After). Streams are counted per
+# web process.
+BOOKS_IN_FLIGHT_PER_USER = env_int("BOOKS_IN_FLIGHT_PER_USER", 3)
+PAGES_PER_USER_PER_DAY = env_int("PAGES_PER_USER_PER_DAY", 3000)
+STREAMS_PER_USER = env_int("STREAMS_PER_USER", 20)
 # A page's stored text is cut here (and marked): more than any printed page holds.
 PAGE_TEXT_MAX_CHARS = env_int("PAGE_TEXT_MAX_CHARS", 20_000)
 # Tesseract's OpenMP threads fight each other on a small machine (one Hindi page: 9.3 s

@@ -16,7 +16,7 @@ from audiobooks.api.serializers import RegisterSerializer
 class RegisterView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_scope = "auth"
+    throttle_scope = "register"
 
     @extend_schema(
         request=RegisterSerializer,

@@ -1,5 +1,7 @@
 """The book endpoints, thin: parse the request, call a service or selector, shape the response."""
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.http import FileResponse, HttpResponseRedirect
 from drf_spectacular.types import OpenApiTypes
@@ -22,17 +24,19 @@ from audiobooks.errors import BookError, ErrorCode
 from audiobooks.jobs.book_actions import cancel_book, create_book_from_upload, delete_book, retry_book
 from audiobooks.models import Book
 from audiobooks.publishing.event_log import follow_events
+from audiobooks.publishing.stream_quota import stream_place
 from audiobooks.storage.original_pdfs import pdf_download
 
 
-def book_event_stream(*, book_id: int, after_seq: int = 0):
+def book_event_stream(*, book_id: int, after_seq: int = 0, on_close: Callable[[], None]):
     return event_stream_response(
         follow_events(
             book_id=book_id,
             after_seq=after_seq,
             heartbeat_seconds=settings.SSE_HEARTBEAT_SECONDS,
             poll_seconds=settings.SSE_POLL_SECONDS,
-        )
+        ),
+        on_close=on_close,
     )
 
 
@@ -62,8 +66,9 @@ class BookUploadStreamView(APIView):
 
     @extend_schema(request={"multipart/form-data": BookUploadForm}, responses=STREAM_RESPONSE)
     def post(self, request):
-        book = create_book_from_request(request)
-        return book_event_stream(book_id=book.pk)
+        with stream_place(user_id=request.user.pk) as give_back:
+            book = create_book_from_request(request)
+            return book_event_stream(book_id=book.pk, on_close=give_back)
 
 
 class BookEventsView(APIView):
@@ -81,7 +86,8 @@ class BookEventsView(APIView):
             raise BookError(
                 ErrorCode.INVALID_FIELD, "Invalid Last-Event-ID", "It must be an event id (an integer)."
             ) from exc
-        return book_event_stream(book_id=book.pk, after_seq=max(after_seq, 0))
+        with stream_place(user_id=request.user.pk) as give_back:
+            return book_event_stream(book_id=book.pk, after_seq=max(after_seq, 0), on_close=give_back)
 
 
 class BookListView(ListAPIView):
@@ -145,8 +151,9 @@ class BookRetryView(APIView):
     @extend_schema(request=None, responses=STREAM_RESPONSE)
     def post(self, request, book_id: int):
         book = selectors.get_book_for_user(user=request.user, book_id=book_id)
-        after_seq = retry_book(book=book)
-        return book_event_stream(book_id=book.pk, after_seq=after_seq)
+        with stream_place(user_id=request.user.pk) as give_back:
+            after_seq = retry_book(book=book)
+            return book_event_stream(book_id=book.pk, after_seq=after_seq, on_close=give_back)
 
 
 class BookPdfView(APIView):

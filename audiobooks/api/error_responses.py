@@ -42,7 +42,10 @@ def describe(detail) -> str:
 
 def api_exception_handler(exc, context) -> Response | None:
     if isinstance(exc, BookError):
-        return Response(exc.body(), status=exc.http_status)
+        response = Response(exc.body(), status=exc.http_status)
+        if exc.retry_after is not None:
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     for exc_type, code, error in DRF_CODES:
         if isinstance(exc, exc_type):
             status = getattr(exc, "status_code", HTTP_STATUS[code])

@@ -1,7 +1,7 @@
 """Server-Sent Events: wire formatting, the DRF renderer, and the streaming response."""
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from django.http import StreamingHttpResponse
 from rest_framework.renderers import BaseRenderer
@@ -35,8 +35,29 @@ def encode_stream(events: Iterable[BookEvent | None]) -> Iterator[bytes]:
         yield SHUTTING_DOWN.encode()
 
 
-def event_stream_response(events: Iterable[BookEvent | None]) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(encode_stream(events), content_type="text/event-stream")
+class _ClosingStream:
+    """The wire bytes, and `on_close` called when the response is closed: after the last
+    byte, or when the client went away, even before the first."""
+
+    def __init__(self, chunks: Iterator[bytes], on_close: Callable[[], None]) -> None:
+        self.chunks, self.on_close = chunks, on_close
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self.chunks
+
+    def close(self) -> None:
+        try:
+            self.chunks.close()
+        finally:
+            self.on_close()
+
+
+def event_stream_response(
+    events: Iterable[BookEvent | None], *, on_close: Callable[[], None] = lambda: None
+) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        _ClosingStream(encode_stream(events), on_close), content_type="text/event-stream"
+    )
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: pass each event through at once
     return response

@@ -14,6 +14,7 @@ from audiobooks.models import Book
 from audiobooks.publishing.event_log import publish_event
 from audiobooks.storage.original_pdfs import PdfStorageError
 from audiobooks.upload_checks.pdf_checks import inspect_upload
+from audiobooks.upload_checks.user_limits import check_user_limits
 
 
 def create_book_from_upload(
@@ -26,9 +27,14 @@ def create_book_from_upload(
     category: str = "",
     description: str = "",
     ocr_mode: str = Book.OcrMode.AUTO,
+    within_user_limits: bool = True,
 ) -> Book:
-    """Validate the upload, store it, create the book and start its job in the background."""
+    """Validate the upload, store it, create the book and start its job in the background.
+    `within_user_limits`: refuse it (429) past the reader's limits; an operator's bulk
+    import (import_book) is not held to them."""
     total_pages = inspect_upload(upload=upload)
+    if within_user_limits:
+        check_user_limits(user=user, new_pages=total_pages)
     original_name = (upload.name or "book.pdf").replace("\x00", "")[:255]
     book = Book(
         user=user,
@@ -97,6 +103,8 @@ def retry_book(*, book: Book) -> int:
     sequence number the retry's events come after."""
     retryable = (Book.Status.FAILED, Book.Status.CANCELLED)
     done = book.pages.count()
+    if book.status in retryable:
+        check_user_limits(user=book.user, new_pages=0)
     with transaction.atomic():
         reopened = Book.objects.filter(pk=book.pk, status__in=retryable).update(
             status=Book.Status.PROCESSING, error_code="", error_message="", finished_at=None, worker_id=""

@@ -4,6 +4,7 @@ import json
 
 import pytest
 from rest_framework.test import APIClient
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.support.sse_client import parse_stream
@@ -140,3 +141,28 @@ def test_the_refresh_token_of_a_deleted_user_is_refused(anon, user):
     response = anon.post("/api/auth/token/refresh/", {"refresh": refresh}, format="json")
 
     assert (response.status_code, response.json()["code"]) == (401, "invalid_token")
+
+
+def test_accounts_are_scarce_per_address(anon, monkeypatch):
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"register": "3/hour", "auth": "100/minute"})
+    answers = [
+        anon.post("/api/auth/register/", {"username": f"reader{n}", "password": "a-long-pass-phrase"})
+        for n in range(4)
+    ]
+
+    assert [answer.status_code for answer in answers] == [201, 201, 201, 429]
+    assert answers[-1].json()["code"] == "throttled"
+
+
+def test_a_client_cannot_dodge_the_sign_in_limit_by_writing_its_own_forwarded_address(anon, monkeypatch):
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"auth": "3/minute"})
+    answers = [
+        anon.post(
+            "/api/auth/token/",
+            {"username": "reader", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        )
+        for n in range(4)
+    ]
+
+    assert [answer.status_code for answer in answers] == [401, 401, 401, 429]

@@ -66,7 +66,12 @@ def prepare_server(workdir: Path, **env_overrides: str) -> dict:
         "APP_VAR_DIR": str(workdir / "var"),
         "FILE_UPLOAD_TEMP_DIR": str(workdir / "upload-tmp"),
         "AUTH_RATE": "1000/minute",
+        "REGISTER_RATE": "1000/minute",
         "BOOK_UPLOAD_RATE": "1000/hour",
+        # Many books and streams for one test user; tests of these limits set their own.
+        "BOOKS_IN_FLIGHT_PER_USER": "100",
+        "PAGES_PER_USER_PER_DAY": "1000000",
+        "STREAMS_PER_USER": "1000",
         **env_overrides,
     }
     (workdir / "upload-tmp").mkdir(exist_ok=True)
