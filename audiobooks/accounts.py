@@ -1,8 +1,74 @@
-"""Readers' accounts: signing up (sign-in and tokens are simplejwt's)."""
+"""Readers' accounts: signing up, and guarding sign-in (the tokens themselves are simplejwt's).
 
+- A username that failed to sign in SIGN_IN_FAILURES_PER_USERNAME times is refused for
+  SIGN_IN_LOCK_SECONDS from its first failure, through the API and the admin alike, from
+  whatever address: the per-address throttle alone lets a botnet guess on.
+- Passwords are hashed off a gevent worker's event loop: PBKDF2 takes a good fraction of a
+  second by design, and on the loop it would hold up every other request and stream.
+"""
+
+import functools
+import sys
+import time
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.core.cache import cache
 
 
 def register_user(*, username: str, password: str, email: str = ""):
     """A new reader; the password was checked by the serializer's validators."""
     return get_user_model().objects.create_user(username=username, password=password, email=email)
+
+
+def _failures_key(username: str) -> str:
+    return f"sign-in-failures:{username.casefold()}"
+
+
+def note_failed_sign_in(*, username: str) -> None:
+    failures, until = cache.get(_failures_key(username), (0, time.time() + settings.SIGN_IN_LOCK_SECONDS))
+    cache.set(_failures_key(username), (failures + 1, until), timeout=max(1, int(until - time.time())))
+
+
+def sign_in_locked_for(*, username: str) -> int:
+    """Seconds until `username` may try again; 0 when it may now."""
+    failures, until = cache.get(_failures_key(username), (0, 0.0))
+    if failures < settings.SIGN_IN_FAILURES_PER_USERNAME:
+        return 0
+    return max(0, int(until - time.time()) + 1)
+
+
+class SignInGuardBackend(ModelBackend):
+    """Django's backend, refusing a locked username even with the right password."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username is not None and sign_in_locked_for(username=username):
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def on_failed_sign_in(sender, credentials: dict, **kwargs) -> None:
+    """user_login_failed receiver (connected in apps.py)."""
+    if credentials.get("username"):
+        note_failed_sign_in(username=credentials["username"])
+
+
+class OffLoopPBKDF2PasswordHasher(PBKDF2PasswordHasher):
+    """Django's PBKDF2 with the same stored format, computed on one thread beside a gevent
+    worker's event loop (hashlib lets go of the GIL while it hashes). One: with a hash per
+    core, the loop would wait for a core as long as on itself; sign-ins queue instead."""
+
+    def encode(self, password, salt, iterations=None):
+        gevent_monkey = sys.modules.get("gevent.monkey")
+        if gevent_monkey is not None and gevent_monkey.is_module_patched("threading"):
+            return _hashing_thread().apply(super().encode, (password, salt, iterations))
+        return super().encode(password, salt, iterations)
+
+
+@functools.cache
+def _hashing_thread():
+    from gevent.threadpool import ThreadPool
+
+    return ThreadPool(maxsize=1)

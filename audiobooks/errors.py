@@ -34,6 +34,7 @@ class ErrorCode(StrEnum):
     BOOKS_IN_FLIGHT = "books_in_flight"
     DAILY_PAGES = "daily_pages"
     TOO_MANY_STREAMS = "too_many_streams"
+    SIGN_IN_LOCKED = "sign_in_locked"
     SERVER_ERROR = "server_error"
 
 
@@ -64,6 +65,7 @@ HTTP_STATUS = {
     ErrorCode.BOOKS_IN_FLIGHT: 429,
     ErrorCode.DAILY_PAGES: 429,
     ErrorCode.TOO_MANY_STREAMS: 429,
+    ErrorCode.SIGN_IN_LOCKED: 429,
     ErrorCode.SERVER_ERROR: 500,
     ErrorCode.STORAGE_UNAVAILABLE: 503,
 }

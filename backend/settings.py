@@ -245,6 +245,21 @@ CORS_ALLOW_HEADERS = (
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Sign-in: a username is locked after repeated failures (audiobooks/accounts.py), and
+# passwords are hashed off the gevent event loop (same stored format as Django's PBKDF2).
+AUTHENTICATION_BACKENDS = ["audiobooks.accounts.SignInGuardBackend"]
+SIGN_IN_FAILURES_PER_USERNAME = env_int("SIGN_IN_FAILURES_PER_USERNAME", 5)
+SIGN_IN_LOCK_SECONDS = env_int("SIGN_IN_LOCK_SECONDS", 900)
+# Ours stands in for Django's PBKDF2PasswordHasher (same algorithm name, so not both: the
+# last of a name would be the one that checks passwords).
+PASSWORD_HASHERS = [
+    "audiobooks.accounts.OffLoopPBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 # --- The book pipeline -------------------------------------------------------------------
 BOOK_MAX_UPLOAD_BYTES = env_int("BOOK_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
 BOOK_MAX_PAGES = env_int("BOOK_MAX_PAGES", 2000)
