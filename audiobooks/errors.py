@@ -17,6 +17,7 @@ class ErrorCode(StrEnum):
     TOO_MANY_PAGES = "too_many_pages"
     OCR_FAILED = "ocr_failed"
     FILE_MISSING = "file_missing"
+    TOO_MANY_TAKEOVERS = "too_many_takeovers"
     STORAGE_UNAVAILABLE = "storage_unavailable"
     CANCELLED = "cancelled"
     NOT_CANCELLABLE = "not_cancellable"
@@ -61,6 +62,7 @@ HTTP_STATUS = {
     ErrorCode.TOO_MANY_PAGES: 422,
     ErrorCode.OCR_FAILED: 422,
     ErrorCode.FILE_MISSING: 422,
+    ErrorCode.TOO_MANY_TAKEOVERS: 422,
     ErrorCode.THROTTLED: 429,
     ErrorCode.BOOKS_IN_FLIGHT: 429,
     ErrorCode.DAILY_PAGES: 429,

@@ -39,6 +39,8 @@ class Book(models.Model):
     # Which process is extracting the book, and when it last said so (its lease).
     worker_id = models.CharField(max_length=128, blank=True, default="")
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Times this book was taken over from a holder that died or stopped renewing its lease.
+    takeovers = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -107,7 +107,12 @@ def retry_book(*, book: Book) -> int:
         check_user_limits(user=book.user, new_pages=0)
     with transaction.atomic():
         reopened = Book.objects.filter(pk=book.pk, status__in=retryable).update(
-            status=Book.Status.PROCESSING, error_code="", error_message="", finished_at=None, worker_id=""
+            status=Book.Status.PROCESSING,
+            error_code="",
+            error_message="",
+            finished_at=None,
+            worker_id="",
+            takeovers=0,
         )
         if not reopened:
             raise BookError(

@@ -51,7 +51,18 @@ def claim(*, book_id: int, replacing: str | None) -> Book | None:
         holder = Book.objects.filter(pk=book_id).values_list("status", "worker_id").first()
         logger.info("book %s not claimed: (status, holder) is %s", book_id, holder)
         return None
-    return Book.objects.get(pk=book_id)
+    book = Book.objects.get(pk=book_id)
+    if book.takeovers > settings.BOOK_MAX_TAKEOVERS:
+        # Something in this book kills or hangs the process that reads it: stop, not loop.
+        fail_book(
+            book=book,
+            code=ErrorCode.TOO_MANY_TAKEOVERS,
+            error="Reading this book kept stopping.",
+            details=f"The process reading it died or stopped answering {book.takeovers} times;"
+            " it is not resumed again by itself. Retry it to try once more.",
+        )
+        return None
+    return book
 
 
 def pages_to_do(book: Book) -> list[int]:

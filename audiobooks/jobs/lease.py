@@ -8,7 +8,7 @@ from datetime import timedelta
 from functools import cache
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
 from audiobooks.models import Book
@@ -52,8 +52,12 @@ def claim(*, book_id: int, replacing: str | None = None) -> bool:
     free = Q(worker_id="") | Q(worker_id=current_worker_id()) | Q(heartbeat_at__lt=now - lease())
     if replacing:
         free |= Q(worker_id=replacing)
+    # Taking it from another holder (dead, or silent past its lease) is a takeover.
+    from_another = Case(
+        When(worker_id__in=("", current_worker_id()), then=F("takeovers")), default=F("takeovers") + 1
+    )
     if Book.objects.filter(free, pk=book_id, status=Book.Status.PROCESSING).update(
-        worker_id=current_worker_id(), heartbeat_at=now
+        worker_id=current_worker_id(), heartbeat_at=now, takeovers=from_another
     ):
         return True
     # A redelivered task finds the book still held by the worker that was killed running it.

@@ -9,7 +9,9 @@ import pytest
 from django.utils import timezone
 
 from audiobooks.jobs import lease
-from audiobooks.models import Book
+from audiobooks.jobs.book_actions import retry_book
+from audiobooks.jobs.book_job import claim
+from audiobooks.models import Book, BookEvent
 from tests.support.model_factories import make_book
 
 pytestmark = pytest.mark.django_db
@@ -217,3 +219,41 @@ def test_an_orphaned_book_can_be_claimed_from_the_holder_it_was_listed_with(user
 
     assert holder_of(book) == lease.current_worker_id()
     assert lease.orphaned_books() == []
+
+
+def takeovers_of(book: Book) -> int:
+    return Book.objects.values_list("takeovers", flat=True).get(pk=book.pk)
+
+
+def test_only_taking_a_book_from_another_holder_counts_as_a_takeover(processing_book):
+    lease.claim(book_id=processing_book.pk)  # free
+    lease.claim(book_id=processing_book.pk)  # already ours
+    hold(processing_book, dead_holder_ids()[0])
+    lease.claim(book_id=processing_book.pk)  # from a dead holder
+    hold(processing_book, ANOTHER_HOST_HOLDER, age=expired())
+    lease.claim(book_id=processing_book.pk)  # from one silent past its lease
+
+    assert takeovers_of(processing_book) == 2
+
+
+def test_a_book_that_keeps_stopping_its_reader_is_failed_not_resumed_again(processing_book, settings):
+    settings.BOOK_MAX_TAKEOVERS = 2
+    resumed = []
+    for _ in range(3):
+        hold(processing_book, dead_holder_ids()[0])
+        resumed.append(claim(book_id=processing_book.pk, replacing=None) is not None)
+
+    book = Book.objects.get(pk=processing_book.pk)
+    last = BookEvent.objects.filter(book=book).last()
+    assert resumed == [True, True, False]
+    assert (book.status, book.error_code) == (Book.Status.FAILED, "too_many_takeovers")
+    assert (last.name, last.data["code"]) == ("error", "too_many_takeovers")
+
+
+def test_a_retry_starts_the_count_again(processing_book, settings):
+    settings.BOOK_MAX_TAKEOVERS = 0
+    hold(processing_book, dead_holder_ids()[0])
+
+    assert claim(book_id=processing_book.pk, replacing=None) is None  # failed: one takeover too many
+    retry_book(book=Book.objects.get(pk=processing_book.pk))
+    assert takeovers_of(processing_book) == 0
