@@ -16,11 +16,20 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.core.cache import cache
+from django.db import IntegrityError, transaction
+
+from audiobooks.errors import BookError, ErrorCode
 
 
 def register_user(*, username: str, password: str, email: str = ""):
     """A new reader; the password was checked by the serializer's validators."""
-    return get_user_model().objects.create_user(username=username, password=password, email=email)
+    try:
+        with transaction.atomic():
+            return get_user_model().objects.create_user(username=username, password=password, email=email)
+    except IntegrityError as exc:  # taken in the moment since the serializer looked
+        raise BookError(
+            ErrorCode.INVALID_FIELD, "Invalid field", "username: This username is taken."
+        ) from exc
 
 
 def _failures_key(username: str) -> str:

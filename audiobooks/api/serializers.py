@@ -12,6 +12,8 @@ class RegisterSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True)
 
     def validate_username(self, value: str) -> str:
+        # As it will be stored: Django folds compatibility characters (NFKC), so "g¹" is "g1".
+        value = get_user_model().normalize_username(value)
         if get_user_model().objects.filter(username__iexact=value).exists():
             raise serializers.ValidationError("This username is taken.")
         return value

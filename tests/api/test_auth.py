@@ -166,3 +166,12 @@ def test_a_client_cannot_dodge_the_sign_in_limit_by_writing_its_own_forwarded_ad
     ]
 
     assert [answer.status_code for answer in answers] == [401, 401, 401, 429]
+
+
+def test_a_username_that_is_taken_once_normalized_is_refused_not_a_crash(anon):
+    first = anon.post("/api/auth/register/", {"username": "pathak1", "password": "a-long-pass-phrase"})
+    second = anon.post("/api/auth/register/", {"username": "pathak\u00b9", "password": "a-long-pass-phrase"})
+
+    assert first.status_code == 201
+    assert (second.status_code, second.json()["code"]) == (400, "invalid_field")
+    assert "taken" in second.json()["details"]
