@@ -74,4 +74,4 @@ def test_eight_sign_ins_at_once_leave_other_requests_answered_at_once(server):
             thread.join(60)
 
     assert statuses == [200] * 8
-    assert len(probe.seconds) >= 3 and probe.slowest < 0.5, probe.seconds
+    assert probe.answered_at_once(), probe.seconds
