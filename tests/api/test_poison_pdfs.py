@@ -79,7 +79,10 @@ def test_a_pdf_the_fallback_parser_would_spin_on_is_refused_in_seconds(server, a
 def test_pages_sharing_one_huge_text_stream_store_a_capped_text_each(server, attacker, bystander, tmp_path):
     shared = tiny_print_pdf(tmp_path / "shared.pdf", pages=3)  # about 1 KB: 3 x 26,000 characters
 
-    with ResponsivenessProbe(server, bystander) as probe, upload_stream(server, attacker, shared) as response:
+    with (
+        ResponsivenessProbe(server, bystander) as probe,
+        upload_stream(server, attacker, shared, language="english") as response,
+    ):
         stream = events_only(read_messages(response.iter_content(chunk_size=None)))
     book_id = stream[-1].data["book_id"]
     pages = requests.get(
