@@ -23,6 +23,7 @@ class ErrorCode(StrEnum):
     NOT_CANCELLABLE = "not_cancellable"
     NOT_RETRYABLE = "not_retryable"
     LENGTH_REQUIRED = "length_required"
+    BODY_TOO_SLOW = "body_too_slow"
     NOT_AUTHENTICATED = "not_authenticated"
     INVALID_TOKEN = "invalid_token"
     AUTHENTICATION_FAILED = "authentication_failed"
@@ -53,6 +54,7 @@ HTTP_STATUS = {
     ErrorCode.NOT_CANCELLABLE: 409,
     ErrorCode.NOT_RETRYABLE: 409,
     ErrorCode.LENGTH_REQUIRED: 411,
+    ErrorCode.BODY_TOO_SLOW: 408,
     ErrorCode.TOO_LARGE: 413,
     ErrorCode.NOT_PDF: 415,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,

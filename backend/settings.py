@@ -168,6 +168,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Every upload goes to a temporary file (never memory), refused as soon as it passes the limit.
 FILE_UPLOAD_HANDLERS = ["audiobooks.upload_checks.size_limit.LimitedTemporaryFileUploadHandler"]
+# A request body must have arrived within this many seconds (gevent workers): a direct
+# client that sends it slowly holds a connection no longer (behind nginx it never triggers).
+BODY_READ_SECONDS = env_float("BODY_READ_SECONDS", 300.0)
 FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None  # None: the system's temp dir
 # Readers' books are theirs: stored PDFs and their folders are private to the server's user.
 FILE_UPLOAD_PERMISSIONS = 0o600

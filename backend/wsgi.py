@@ -3,10 +3,14 @@ import logging
 import os
 import sys
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
+from audiobooks.upload_checks.body_deadline import with_body_deadline
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+application = with_body_deadline(django_application, seconds=settings.BODY_READ_SECONDS)
 
 
 def warm_up() -> int:
@@ -14,7 +18,6 @@ def warm_up() -> int:
     what requests need (the URLconf with every view and serializer, DRF, the JWT library,
     the middleware, the database connection and the user query) while it boots rather
     than on its first real request. Returns the status: 401, as its token names no user."""
-    from django.conf import settings
     from rest_framework_simplejwt.settings import api_settings as jwt_settings
     from rest_framework_simplejwt.tokens import AccessToken
 

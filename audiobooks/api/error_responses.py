@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework_simplejwt.exceptions import InvalidToken
 
 from audiobooks.errors import HTTP_STATUS, BookError, ErrorCode
+from audiobooks.upload_checks.body_deadline import BodyTooSlow
 
 logger = logging.getLogger(__name__)
 
@@ -16,6 +17,7 @@ DRF_CODES: list[tuple[type[Exception], ErrorCode, str]] = [
     # Django refuses these while parsing a body: over DATA_UPLOAD_MAX_MEMORY_SIZE, or more
     # than DATA_UPLOAD_MAX_NUMBER_FIELDS / _FILES parts.
     (RequestDataTooBig, ErrorCode.TOO_LARGE, "Request too large"),
+    (BodyTooSlow, ErrorCode.BODY_TOO_SLOW, "Request body too slow"),
     (SuspiciousOperation, ErrorCode.BAD_REQUEST, "Malformed request"),
     (InvalidToken, ErrorCode.INVALID_TOKEN, "Invalid or expired token"),
     (exceptions.NotAuthenticated, ErrorCode.NOT_AUTHENTICATED, "Authentication required"),
