@@ -8,7 +8,6 @@
 """
 
 import functools
-import sys
 import time
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
 from audiobooks.errors import BookError, ErrorCode
+from audiobooks.gevent_worker import in_gevent_worker
 
 
 def register_user(*, username: str, password: str, email: str = ""):
@@ -70,8 +70,7 @@ class OffLoopPBKDF2PasswordHasher(PBKDF2PasswordHasher):
     core, the loop would wait for a core as long as on itself; sign-ins queue instead."""
 
     def encode(self, password, salt, iterations=None):
-        gevent_monkey = sys.modules.get("gevent.monkey")
-        if gevent_monkey is not None and gevent_monkey.is_module_patched("threading"):
+        if in_gevent_worker():
             return _hashing_thread().apply(super().encode, (password, salt, iterations))
         return super().encode(password, salt, iterations)
 

@@ -9,8 +9,7 @@ from django.core.wsgi import get_wsgi_application
 from audiobooks.upload_checks.body_deadline import with_body_deadline
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
-django_application = get_wsgi_application()
-application = with_body_deadline(django_application, seconds=settings.BODY_READ_SECONDS)
+application = with_body_deadline(get_wsgi_application(), seconds=settings.BODY_READ_SECONDS)
 
 
 def warm_up() -> int:

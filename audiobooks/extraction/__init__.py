@@ -3,6 +3,7 @@ Tesseract otherwise. A plain library: it imports nothing from Django, and knows 
 HTTP, models or events; the book job and the bench both call it.
 
     pdf_file.py         is it a PDF, its page count, each page's text layer and size
+    pdf_reader.py       ... read in a child process with memory, CPU and time limits
     text_layer.py       whether a text layer is worth trusting, and tidying it
     ocr.py              pdftoppm renders a page, tesseract reads it (turned upright if need be)
     page_extraction.py  one page, or a book's pages in parallel on a shared executor

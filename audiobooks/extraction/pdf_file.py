@@ -1,14 +1,13 @@
 """Opening a PDF: is it one, how many pages, and each page's text layer and size.
 
 What parses the file (pdfium, and pdfminer for the files pdfium cannot open) runs in the
-PDF reader's child process (pdf_reader.py), never in a web or job process. pdfium is not
-thread-safe; its calls take turns behind one lock.
+PDF reader's child process (pdf_reader.py), never in a web or job process; that child
+serves one request at a time, so pdfium, which is not thread-safe, needs no lock.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -18,8 +17,6 @@ PDF_END = b"%%EOF"
 # The PDF spec lets a header start after some junk; readers look in the first 1 KiB (and
 # for the end marker in the last).
 PDF_MAGIC_WINDOW = 1024
-
-_pdfium_lock = threading.Lock()
 
 
 class PdfRejected(Exception):
@@ -51,15 +48,14 @@ def check_framing(path: str | Path) -> None:
 def open_and_count(path: str | Path) -> int:
     """Open the PDF with pdfium and return its page count, or raise PdfRejected. Parses the
     file: run it where a hostile PDF can do no harm (pdf_reader.py)."""
-    with _pdfium_lock:
-        try:
-            document = pdfium.PdfDocument(path)
-        except pdfium.PdfiumError as exc:
-            raise explain_unreadable(path) from exc
-        try:
-            pages = len(document)
-        finally:
-            document.close()
+    try:
+        document = pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as exc:
+        raise explain_unreadable(path) from exc
+    try:
+        pages = len(document)
+    finally:
+        document.close()
     if pages == 0:
         raise PdfRejected("no_pages", "The PDF has no pages.")
     return pages
@@ -104,19 +100,18 @@ class PdfiumPages:
 
     def layer(self, page_number: int) -> tuple[str, float, float]:
         """The page's text layer and its size in points (as pdftoppm will render it)."""
-        with _pdfium_lock:
-            if self._document is None or self._pages_served >= self.REOPEN_EVERY:
-                self.close()
-                self._document = pdfium.PdfDocument(self.pdf_path)
-            self._pages_served += 1
-            page = self._document[page_number - 1]
-            try:
-                width, height = page.get_size()
-                text_page = page.get_textpage()
-                text = text_page.get_text_bounded()
-                text_page.close()
-            finally:
-                page.close()
+        if self._document is None or self._pages_served >= self.REOPEN_EVERY:
+            self.close()
+            self._document = pdfium.PdfDocument(self.pdf_path)
+        self._pages_served += 1
+        page = self._document[page_number - 1]
+        try:
+            width, height = page.get_size()
+            text_page = page.get_textpage()
+            text = text_page.get_text_bounded()
+            text_page.close()
+        finally:
+            page.close()
         return text, width, height
 
     def close(self) -> None:

@@ -3,11 +3,12 @@ not at all, holds a connection of a gevent worker that long at most. Behind ngin
 reads the whole body before passing it on (see nginx/), bodies arrive at once and this
 never triggers; it bounds a client talking to gunicorn directly."""
 
-import sys
 import time
 from collections.abc import Callable
 
 from django.core.exceptions import SuspiciousOperation
+
+from audiobooks.gevent_worker import in_gevent_worker
 
 
 class BodyTooSlow(SuspiciousOperation):
@@ -44,8 +45,7 @@ def with_body_deadline(app: Callable, *, seconds: float) -> Callable:
     worker (elsewhere nothing can interrupt a blocked read, so the body is read as is)."""
 
     def application(environ, start_response):
-        gevent_monkey = sys.modules.get("gevent.monkey")
-        if gevent_monkey is not None and gevent_monkey.is_module_patched("socket"):
+        if in_gevent_worker():
             environ["wsgi.input"] = DeadlineInput(environ["wsgi.input"], seconds=seconds)
         return app(environ, start_response)
 
