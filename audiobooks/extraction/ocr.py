@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 # Below this mean word confidence a page may be turned: orientation detection decides.
 ROTATION_CHECK_CONFIDENCE = 50.0
+# A page whose darkest pixel is this light or lighter holds no ink.
+BLANK_PAGE_DARKEST = 128
 
 
 def dpi_within_budget(width_pt: float, height_pt: float, *, dpi: int, max_pixels: int) -> int:
@@ -119,6 +121,8 @@ def ocr_page(
         logger.warning("page %s of %s is huge: rendering at %d dpi", page_number, pdf_path, budget_dpi)
     with tempfile.TemporaryDirectory(prefix="ocr-page-") as workdir:
         image_path = render_page(pdf_path, page_number, dpi=budget_dpi, workdir=workdir, deadline=deadline)
+        if image_is_blank(image_path):
+            return "", None
         text, confidence = run_tesseract(image_path, workdir, language=language, deadline=deadline)
         if confidence is None or confidence < ROTATION_CHECK_CONFIDENCE:
             rotation = detected_rotation(image_path, deadline=deadline)
@@ -128,6 +132,14 @@ def ocr_page(
                     image.rotate(-rotation, expand=True).save(upright_path)
                 text, confidence = run_tesseract(upright_path, workdir, language=language, deadline=deadline)
     return text, confidence
+
+
+def image_is_blank(image_path: str) -> bool:
+    """No pixel darker than mid-grey: nothing to read, and tesseract with its orientation
+    check would spend most of a second a page finding that out (a blank book is cheap to make)."""
+    with Image.open(image_path) as image:
+        darkest, _ = image.getextrema()
+    return darkest >= BLANK_PAGE_DARKEST
 
 
 def mean_confidence(tsv: str) -> float | None:

@@ -26,6 +26,13 @@ def check_user_limits(*, user, new_pages: int) -> None:
             " Try again when one is done, or cancel one.",
             retry_after=BOOKS_IN_FLIGHT_RETRY_SECONDS,
         )
+    if new_pages > settings.PAGES_PER_USER_PER_DAY:  # waiting would not help: no Retry-After
+        raise BookError(
+            ErrorCode.TOO_MANY_PAGES,
+            "Too many pages",
+            f"This book has {new_pages} pages; at most {settings.PAGES_PER_USER_PER_DAY} pages"
+            " can be read for one reader in 24 hours.",
+        )
     since = timezone.now() - timedelta(days=1)
     today = Book.objects.filter(user=user, created_at__gte=since)
     used = today.aggregate(pages=Sum("total_pages"))["pages"] or 0

@@ -3,6 +3,8 @@ code, the server answers the next request, and no temporary upload file is left.
 
 import json
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,7 +14,17 @@ import jwt
 import pytest
 import requests
 
-from tests.support.live_client import BOOK_ENDPOINTS, auth, upload_stream, wait_for_book
+from tests.support.live_client import (
+    BOOK_ENDPOINTS,
+    Bystander,
+    ResponsivenessProbe,
+    auth,
+    bystander_with_a_book,
+    upload_stream,
+    wait_for_book,
+    worker_peak_rss_mb,
+)
+from tests.support.live_server import ROOT
 from tests.support.pdf_factory import (
     blank_pages_pdf,
     build_pdf,
@@ -309,3 +321,76 @@ def test_strange_but_valid_pdfs_are_processed_to_the_end(ctx, server_stays_healt
         assert "quick brown fox" in page["text_content"]
     stored = list((ctx.server.workdir / "media").rglob("*"))
     assert all(path.resolve().is_relative_to((ctx.server.workdir / "media").resolve()) for path in stored)
+
+
+def refresh_of_a_deleted_user(ctx: Ctx) -> requests.Response:
+    ctx.server.token("soon-deleted")
+    tokens = requests.post(
+        f"{ctx.server.url}/api/auth/token/",
+        data={"username": "soon-deleted", "password": "kitaab-padhna-2026"},
+        timeout=30,
+    ).json()
+    subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.contrib.auth.models import User;"
+            " User.objects.filter(username='soon-deleted').delete()",
+        ],
+        cwd=ROOT,
+        env=ctx.server.env,
+        check=True,
+        capture_output=True,
+    )
+    return requests.post(
+        f"{ctx.server.url}/api/auth/token/refresh/", data={"refresh": tokens["refresh"]}, timeout=30
+    )
+
+
+def json_sign_in(ctx: Ctx, body: str) -> requests.Response:
+    return requests.post(
+        f"{ctx.server.url}/api/auth/token/",
+        data=body.encode(),
+        headers={"Content-Type": "application/json"},
+        timeout=60,
+    )
+
+
+# Bodies that once were 500s with a traceback: (request maker, status, code).
+MALFORMED: dict[str, tuple[Callable[[Ctx], requests.Response], int, str]] = {
+    "1100 multipart fields": (
+        lambda c: c.post(data={f"field{n}": "x" for n in range(1100)}),
+        400,
+        "bad_request",
+    ),
+    "10 MB json body": (
+        lambda c: json_sign_in(c, json.dumps({"username": "a" * 10_000_000, "password": "x"})),
+        413,
+        "too_large",
+    ),
+    "json nested 100,000 deep": (
+        lambda c: json_sign_in(c, "[" * 100_000 + "]" * 100_000),
+        400,
+        "bad_request",
+    ),
+    "refresh token of a deleted user": (refresh_of_a_deleted_user, 401, "invalid_token"),
+}
+
+
+@pytest.fixture(scope="module")
+def bystander(ctx) -> Bystander:
+    return bystander_with_a_book(ctx.server, "hostile-bystander")
+
+
+@pytest.mark.parametrize("case", MALFORMED)
+def test_malformed_requests_are_client_errors_that_hold_no_one_up(ctx, bystander, server_stays_healthy, case):
+    make, status, code = MALFORMED[case]
+
+    with ResponsivenessProbe(ctx.server, bystander) as probe:
+        response = make(ctx)
+
+    assert (response.status_code, response.json()["code"]) == (status, code), response.text[:300]
+    assert probe.answered_at_once(), probe.seconds
+    assert worker_peak_rss_mb(ctx.server) < 400

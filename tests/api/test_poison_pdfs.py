@@ -1,18 +1,22 @@
 """Crafted PDFs hurt only the child process that parses them: the upload gets a clean
-answer, and another user's requests are answered at once while it happens."""
+answer, another user's requests and streams are answered at once while it happens, and
+the web worker stays small and alive."""
 
 import pytest
 import requests
 
 from tests.support.live_client import (
+    Bystander,
     ResponsivenessProbe,
     auth,
+    bystander_with_a_book,
     upload_stream,
     wait_for_book,
     worker_peak_rss_mb,
+    worker_pid,
 )
 from tests.support.live_server import start_server, stop_server
-from tests.support.pdf_factory import content_bomb_pdf, rootless_pdf, tiny_print_pdf
+from tests.support.pdf_factory import content_bomb_pdf, cropped_page_pdf, rootless_pdf, tiny_print_pdf
 from tests.support.sse_client import events_only, read_messages
 
 pytestmark = pytest.mark.server
@@ -20,6 +24,8 @@ pytestmark = pytest.mark.server
 READER_MEMORY_MB = 256
 READER_TIMEOUT = 3
 PAGE_TEXT_MAX_CHARS = 5000
+# The web worker's memory: ~120 MB serving; a 400 MB content stream read in process would be ~800 MB.
+WORKER_MEMORY_BOUND_MB = 300
 
 
 @pytest.fixture(scope="module")
@@ -40,26 +46,31 @@ def attacker(server) -> str:
 
 
 @pytest.fixture(scope="module")
-def bystander(server) -> str:
-    return server.token("bystander")
+def bystander(server) -> Bystander:
+    return bystander_with_a_book(server, "bystander")
 
 
-def test_a_page_that_inflates_to_400_mb_fails_alone_and_the_server_stays_small(
-    server, attacker, bystander, tmp_path
-):
-    bomb = content_bomb_pdf(tmp_path / "bomb.pdf", inflated_mb=400)
+@pytest.fixture(autouse=True)
+def worker_stays_small_and_alive(server):
+    pid = worker_pid(server)
+    yield
+    assert worker_pid(server) == pid, "the web worker died"
+    assert worker_peak_rss_mb(server) < WORKER_MEMORY_BOUND_MB
+
+
+def test_pages_that_inflate_to_400_mb_fail_alone(server, attacker, bystander, tmp_path):
+    bomb = content_bomb_pdf(tmp_path / "bomb.pdf", inflated_mb=400, pages=3)
     assert bomb.stat().st_size < 2_000_000
 
     with ResponsivenessProbe(server, bystander) as probe, upload_stream(server, attacker, bomb) as response:
         stream = events_only(read_messages(response.iter_content(chunk_size=None)))
 
     assert stream[-1].event == "completed", stream[-1].data
-    assert stream[-1].data["failed_pages"] == [1]
+    assert stream[-1].data["failed_pages"] == [1, 2, 3]
     book = wait_for_book(server, attacker, stream[-1].data["book_id"])
     page = requests.get(f"{book['pages_url']}1/", headers=auth(attacker), timeout=10).json()
     assert "PDF reader died" in page["error"] and page["text_content"] == ""
     assert probe.answered_at_once(), probe.seconds
-    assert worker_peak_rss_mb(server) < 300  # the page alone would take ~800 MB in process
 
 
 def test_a_pdf_the_fallback_parser_would_spin_on_is_refused_in_seconds(server, attacker, bystander, tmp_path):
@@ -93,4 +104,20 @@ def test_pages_sharing_one_huge_text_stream_store_a_capped_text_each(server, att
     assert [(p["char_count"], p["text_truncated"]) for p in pages["results"]] == [
         (PAGE_TEXT_MAX_CHARS, True)
     ] * 3
+    assert probe.answered_at_once(), probe.seconds
+
+
+def test_a_page_cropped_from_a_huge_mediabox_is_read_within_the_pixel_budget(
+    server, attacker, bystander, tmp_path
+):
+    cropped = cropped_page_pdf(tmp_path / "cropped.pdf", media_pt=6000, crop_pt=300)
+
+    with (
+        ResponsivenessProbe(server, bystander) as probe,
+        upload_stream(server, attacker, cropped) as response,
+    ):
+        stream = events_only(read_messages(response.iter_content(chunk_size=None)))
+
+    assert stream[-1].event == "completed", stream[-1].data
+    assert stream[-1].data["failed_pages"] == []
     assert probe.answered_at_once(), probe.seconds

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from tests.support.live_client import ResponsivenessProbe, worker_peak_rss_mb
+from tests.support.live_client import ResponsivenessProbe, bystander_with_a_book, worker_peak_rss_mb
 from tests.support.live_server import start_server, stop_server
 from tests.support.pdf_factory import build_pdf, english_page
 from tests.support.service_processes import Nginx
@@ -73,7 +73,7 @@ def send_slowly(
 def test_slow_bodies_straight_to_gunicorn_are_cut_off_and_hold_no_one_up(server, token, upload_body):
     body, content_type = upload_body
     answers: list[tuple[int, dict]] = []
-    bystander = server.token("slow-bystander")
+    bystander = bystander_with_a_book(server, "slow-bystander")
 
     def slow_client() -> None:
         answers.append(send_slowly(server.url, token, body, content_type, pause=3 * BODY_READ_SECONDS))

@@ -7,6 +7,7 @@ import pytest
 from rest_framework.throttling import ScopedRateThrottle
 
 from audiobooks.models import Book
+from audiobooks.upload_checks import body_deadline
 from tests.support.pdf_factory import build_pdf, encrypted_pdf, english_page, zero_page_pdf
 from tests.support.sse_client import parse_stream
 
@@ -203,3 +204,23 @@ def test_a_truncated_pdf_is_refused_saying_so(api, good_pdf_bytes, assert_nothin
     assert response.json()["code"] == "corrupt"
     assert "truncated" in response.json()["details"]
     assert_nothing_left()
+
+
+class GunicornLikeBody(io.BytesIO):
+    """A request body as gunicorn hands it over: `failed` set means the connection closes."""
+
+    failed = False
+
+
+@pytest.mark.parametrize(
+    "unread, closes",
+    [(3 * body_deadline.DISCARD_CHUNK_BYTES + 5, False), (body_deadline.DISCARD_MAX_BYTES + 1, True)],
+)
+def test_a_body_the_app_left_unread_is_discarded_or_the_connection_closed(unread, closes):
+    stream = GunicornLikeBody(b"x" * unread)
+    body = body_deadline.DeadlineInput(stream, seconds=60, length=unread)
+
+    body.discard_unread()
+
+    assert stream.failed is closes
+    assert (body.unread == 0) is not closes

@@ -74,6 +74,16 @@ def test_pages_past_the_daily_limit_wait_until_the_oldest_book_leaves_the_last_2
     assert Book.objects.filter(user=user).count() == 2
 
 
+def test_a_book_bigger_than_a_days_pages_is_refused_for_good_not_told_to_wait(api, settings, two_page_pdf):
+    settings.PAGES_PER_USER_PER_DAY = 1
+
+    response = upload(api, two_page_pdf)
+
+    assert (response.status_code, response.json()["code"]) == (422, "too_many_pages")
+    assert "Retry-After" not in response
+    assert not Book.objects.exists()
+
+
 def test_a_reader_may_hold_only_so_many_streams_and_a_closed_one_frees_its_place(api, user, settings):
     settings.STREAMS_PER_USER = 2
     book = make_book(user)

@@ -13,6 +13,7 @@ from tests.support.live_server import ROOT
 from tests.support.pdf_factory import (
     HINDI_LINES,
     Page,
+    blank_pages_pdf,
     build_pdf,
     cropped_page_pdf,
     drop_conjuncts,
@@ -291,6 +292,18 @@ def test_a_page_is_rendered_at_its_crop_box_which_the_pixel_budget_measured(tmp_
 
     assert result.error == ""
     assert image_sizes[0] == (625, 625)  # 300 pt at 150 dpi, not the 6000 pt MediaBox (12,500 px)
+
+
+def test_a_blank_page_is_read_as_empty_without_running_tesseract(tmp_path, monkeypatch):
+    pdf = blank_pages_pdf(tmp_path / "blank.pdf", 1)
+    tesseract_runs = []
+    monkeypatch.setattr(ocr, "run_tesseract", lambda *args, **kwargs: tesseract_runs.append(args))
+    monkeypatch.setattr(ocr, "detected_rotation", lambda *args, **kwargs: tesseract_runs.append(args))
+
+    result = page_extraction.extract_page(pdf, 1, page_extraction.ExtractionOptions(mode="ocr"))
+
+    assert (result.text, result.error, result.method) == ("", "", "ocr")
+    assert tesseract_runs == []
 
 
 def test_a_page_of_more_text_than_a_printed_page_holds_is_cut_and_marked(tmp_path):

@@ -1,5 +1,6 @@
 """Nothing lost: re-attaching with Last-Event-ID, crashes of the serving process, and load."""
 
+import os
 import signal
 import threading
 import time
@@ -7,12 +8,15 @@ import time
 import pytest
 
 from tests.support.live_client import (
+    ResponsivenessProbe,
+    bystander_with_a_book,
     events_stream,
     page_done,
     read_until,
     stored_page_numbers,
     upload_stream,
     wait_for_book,
+    worker_pid,
 )
 from tests.support.live_server import kill_server, start_server, stop_server
 from tests.support.pdf_factory import scanned_hindi_book
@@ -114,6 +118,40 @@ def read_until_page(messages, pages: int) -> list:
         if page_done(message, pages):
             return received
     raise AssertionError(f"the stream ended before page {pages}: {received}")
+
+
+def read_in_runs(server, token, book_id: int, *, runs: int) -> None:
+    """Follow the book until its `runs`-th run (a `processing_started`) has stored a page."""
+    started = 0
+
+    def page_of_run(message) -> bool:
+        nonlocal started
+        started += message.event == "processing_started"
+        return started == runs and message.event == "page_progress" and message.data["page_number"]
+
+    with events_stream(server, token, book_id) as response:
+        assert read_until(response, page_of_run), "the stream ended before that run stored a page"
+
+
+def test_a_book_whose_reader_keeps_dying_fails_instead_of_resuming_forever(tmp_path, six_pages):
+    live = start_server(tmp_path / "crash-loop", OCR_WORKERS="1", BOOK_MAX_TAKEOVERS="1")
+    try:
+        token = live.token("crash-loop-reader")
+        with upload_stream(live, token, six_pages) as response:
+            book_id = read_until(response, page_done)[-1].data["book_id"]
+        os.kill(worker_pid(live), signal.SIGKILL)  # gunicorn starts a new worker, which resumes the book
+        read_in_runs(live, token, book_id, runs=2)
+        os.kill(worker_pid(live), signal.SIGKILL)  # a second death: one takeover too many
+        book = wait_for_book(live, token, book_id)
+        last = events_only(follow(live, token, book_id, 0))[-1]
+        with ResponsivenessProbe(live, bystander_with_a_book(live, "crash-loop-bystander")) as probe:
+            pass  # the failed book is not resumed: nothing stops the server now
+    finally:
+        stop_server(live.process)
+    assert (book["status"], book["error_code"]) == ("failed", "too_many_takeovers"), live.log()[-3000:]
+    assert (last.event, last.data["code"]) == ("error", "too_many_takeovers")
+    assert probe.answered_at_once(), probe.seconds
+    assert live.log().count("Booting worker") == 3  # the first and the two restarts, no more
 
 
 def test_a_killed_book_whose_file_is_gone_is_marked_failed_not_left_processing(tmp_path, six_pages):

@@ -178,17 +178,20 @@ def raw_pdf(objects: list[bytes]) -> bytes:
     return bytes(out)
 
 
-def content_bomb_pdf(path: Path, *, inflated_mb: int = 400) -> Path:
-    """One page whose content stream, a few hundred KB in the file, inflates to
-    `inflated_mb` MB of drawing operators for any parser that reads the page."""
+def content_bomb_pdf(path: Path, *, inflated_mb: int = 400, pages: int = 1) -> Path:
+    """`pages` pages sharing one content stream that is a few hundred KB in the file (about
+    1 KB per MB) and inflates to `inflated_mb` MB of drawing operators for any parser that
+    reads a page."""
     chunk = b"0 0 m 1 1 l S\n" * (1024 * 1024 // 14)
     compressor = zlib.compressobj(9)
     data = b"".join(compressor.compress(chunk) for _ in range(inflated_mb)) + compressor.flush()
+    kids = b" ".join(b"%d 0 R" % (4 + n) for n in range(pages))
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 3 0 R >>" % PAGE_SIZE
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 4 0 R >>" % PAGE_SIZE,
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
         b"<< /Filter /FlateDecode /Length %d >>\nstream\n" % len(data) + data + b"\nendstream",
+        *[page] * pages,
     ]
     path.write_bytes(raw_pdf(objects))
     return path
@@ -298,14 +301,15 @@ def tiny_print_pdf(path: Path, *, pages: int = 1, lines: int = 125) -> Path:
 
 
 def cropped_page_pdf(path: Path, *, media_pt: int = 6000, crop_pt: int = 300) -> Path:
-    """One blank page whose MediaBox is `media_pt` square and whose CropBox, what a viewer
-    shows, is `crop_pt` square."""
+    """One page, a diagonal line, whose MediaBox is `media_pt` square and whose CropBox,
+    what a viewer shows, is `crop_pt` square."""
+    line = b"4 w 10 10 m %d %d l S" % (crop_pt - 10, crop_pt - 10)
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /CropBox [0 0 %d %d] /Contents 4 0 R >>"
         % (media_pt, media_pt, crop_pt, crop_pt),
-        b"<< /Length 0 >>\nstream\n\nendstream",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(line), line),
     ]
     path.write_bytes(raw_pdf(objects))
     return path
