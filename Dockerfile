@@ -7,7 +7,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     APP_VAR_DIR=/app/var
 
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-hin poppler-utils \
+    && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-hin tesseract-ocr-script-deva poppler-utils \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-hin poppler-utils fonts-noto-core fonts-dejavu-core curl
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-hin tesseract-ocr-script-deva poppler-utils fonts-noto-core fonts-dejavu-core curl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8000
 
@@ -12,6 +12,7 @@ PORT ?= 8000
 system-packages:
 	@if ! command -v tesseract >/dev/null || ! command -v pdftoppm >/dev/null || ! command -v curl >/dev/null \
 	   || ! tesseract --list-langs 2>/dev/null | grep -qx hin \
+	   || ! tesseract --list-langs 2>/dev/null | grep -qx Devanagari \
 	   || [ ! -f /usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf ] \
 	   || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
 	  echo "Installing system packages: $(SYSTEM_PACKAGES)"; \

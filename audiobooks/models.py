@@ -67,6 +67,8 @@ class BookPage(models.Model):
     error = models.TextField(blank=True, default="")
     # The text was longer than PAGE_TEXT_MAX_CHARS and was cut there.
     text_truncated = models.BooleanField(default=False)
+    # Why `method`: the text layer used (checked against OCR, for Devanagari), or why refused.
+    method_reason = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,6 +1,6 @@
 """`make bench`: the seed guide's method and this engine on generated books, in one run.
 
-    python -m bench [BOOK ... | first-request]     (default: every book, then first-request)
+    python -m bench [BOOK ... | quality | first-request]     (default: all of them)
 
 Prints a table per book (pages per minute, seconds to the first finished page, total
 seconds, peak RSS, character error rate against the generated text, each with its ratio
@@ -21,9 +21,8 @@ from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
-from audiobooks.extraction.languages import tesseract_language
-from bench import first_request
-from bench.books import BOOKS, materialize
+from bench import first_request, quality
+from bench.books import BOOKS, GUIDE_LANGUAGES, materialize
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -49,8 +48,9 @@ def run_method(method: str, pdf: Path, language: str) -> dict:
 
 
 def single_thread_page_seconds(pdf: Path, language: str, pages: int) -> list[float]:
-    """Each page's tesseract time with one thread, on pages already rendered at 150 dpi."""
-    lang = tesseract_language(language)
+    """Each page's tesseract time with one thread, on pages already rendered at 150 dpi, with
+    the guide's models and automatic page segmentation (what reading columns in order costs)."""
+    lang = GUIDE_LANGUAGES[language]
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     times = []
     with tempfile.TemporaryDirectory() as workdir:
@@ -74,7 +74,7 @@ def single_thread_page_seconds(pdf: Path, language: str, pages: int) -> list[flo
             )
             started = time.monotonic()
             subprocess.run(
-                ["tesseract", f"{image}.pgm", str(image), "-l", lang, "--psm", "6"],
+                ["tesseract", f"{image}.pgm", str(image), "-l", lang, "--psm", "3"],
                 env=env,
                 check=True,
                 capture_output=True,
@@ -207,6 +207,8 @@ def books_report(books: list) -> list[str]:
 def main(selected: list[str]) -> None:
     books = [book for book in BOOKS if not selected or book.name in selected]
     report = books_report(books) if books else []
+    if not selected or "quality" in selected:
+        report += quality.run()
     if not selected or "first-request" in selected:
         report += first_request.run()
     text = "\n".join(report)

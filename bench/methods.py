@@ -18,7 +18,7 @@ def guide(pdf_path: str, language: str) -> tuple[dict[int, str], float]:
     import pytesseract
     from pdf2image import convert_from_path
 
-    from audiobooks.extraction.languages import tesseract_language
+    from bench.books import GUIDE_LANGUAGES
 
     started = time.monotonic()
     first_page_at = None
@@ -28,7 +28,7 @@ def guide(pdf_path: str, language: str) -> tuple[dict[int, str], float]:
     texts = {}
     for page_number, image in enumerate(images[:total_pages], start=1):
         texts[page_number] = pytesseract.image_to_string(
-            image, lang=tesseract_language(language), config="--psm 6"
+            image, lang=GUIDE_LANGUAGES[language], config="--psm 6"
         )
         first_page_at = first_page_at or time.monotonic() - started
     return texts, first_page_at
@@ -37,13 +37,18 @@ def guide(pdf_path: str, language: str) -> tuple[dict[int, str], float]:
 def engine(pdf_path: str, language: str) -> tuple[dict[int, str], float]:
     from concurrent.futures import ThreadPoolExecutor
 
-    from audiobooks.extraction.languages import tesseract_language
+    from audiobooks.extraction.languages import ocr_models
     from audiobooks.extraction.page_extraction import ExtractionOptions, extract_pages
     from audiobooks.extraction.pdf_reader import count_pages
 
     started = time.monotonic()
     finished_at = []
-    options = ExtractionOptions(language=tesseract_language(language), require_devanagari=language == "hindi")
+    models = ocr_models(language)
+    options = ExtractionOptions(
+        language=models.language,
+        rescue_language=models.rescue_language,
+        require_devanagari=language == "hindi",
+    )
     with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
         results = extract_pages(
             pdf_path,

@@ -93,6 +93,7 @@ class BookPageSerializer(serializers.ModelSerializer):
             "page_number",
             "text_content",
             "method",
+            "method_reason",
             "char_count",
             "ocr_confidence",
             "error",

@@ -7,10 +7,14 @@ serves one request at a time, so pdfium, which is not thread-safe, needs no lock
 
 from __future__ import annotations
 
+import ctypes
+import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_raw
 
 PDF_MAGIC = b"%PDF-"
 PDF_END = b"%%EOF"
@@ -82,6 +86,59 @@ def explain_unreadable(path: str | Path) -> PdfRejected:
     return PdfRejected("corrupt", "The PDF cannot be read by the renderer.")
 
 
+@dataclass(frozen=True)
+class PageFacts:
+    text: str  # the text layer
+    width_pt: float
+    height_pt: float
+    scan_dpi: float | None  # the resolution of an image covering most of the page
+    font_names: tuple[str, ...] = ()  # the base fonts its text is set in
+    # Where the text layer's lines lie: (top, bottom) in points from the top, top to bottom.
+    text_lines_pt: tuple[tuple[float, float], ...] = ()
+
+
+def scan_dpi(page: pdfium.PdfPage, page_area_pt: float) -> float | None:
+    """The resolution (pixels per inch, both ways) of the biggest image on the page, if it
+    covers at least half of it: a scanned page's own resolution. Reads no pixels."""
+    best = None
+    for image in page.get_objects(filter=(pdfium_raw.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
+        left, bottom, right, top = image.get_bounds()
+        placed_area = (right - left) * (top - bottom)
+        if placed_area >= page_area_pt / 2 and (best is None or placed_area > best[0]):
+            pixels_wide, pixels_high = image.get_px_size()
+            best = (placed_area, math.sqrt(pixels_wide * pixels_high / placed_area) * 72)
+    return round(best[1], 1) if best else None
+
+
+def text_lines(text_page: pdfium.PdfTextPage, page_height: float) -> tuple[tuple[float, float], ...]:
+    """The text layer's lines as vertical spans (top, bottom) from the top of the page: its
+    text runs, those that overlap vertically merged."""
+    spans = sorted(
+        (page_height - top, page_height - bottom)
+        for _, bottom, _, top in (text_page.get_rect(index) for index in range(text_page.count_rects()))
+    )
+    lines: list[tuple[float, float]] = []
+    for top, bottom in spans:
+        if lines and top < lines[-1][1]:
+            lines[-1] = (lines[-1][0], max(lines[-1][1], bottom))
+        else:
+            lines.append((top, bottom))
+    return tuple(lines)
+
+
+def font_names(page: pdfium.PdfPage) -> tuple[str, ...]:
+    """The base font names of the page's text, subset prefixes (`ABCDEF+`) dropped."""
+    names = set()
+    for text in page.get_objects(filter=(pdfium_raw.FPDF_PAGEOBJ_TEXT,), max_depth=2):
+        font = pdfium_raw.FPDFTextObj_GetFont(text.raw)
+        size = pdfium_raw.FPDFFont_GetBaseFontName(font, None, 0) if font else 0
+        if size:
+            buffer = ctypes.create_string_buffer(size)
+            pdfium_raw.FPDFFont_GetBaseFontName(font, buffer, size)
+            names.add(buffer.value.decode("utf-8", "replace").split("+")[-1])
+    return tuple(sorted(names))
+
+
 class PdfiumPages:
     """A book's pages through one pdfium handle, reopened every REOPEN_EVERY pages.
 
@@ -98,8 +155,9 @@ class PdfiumPages:
         self._document: pdfium.PdfDocument | None = None
         self._pages_served = 0
 
-    def layer(self, page_number: int) -> tuple[str, float, float]:
-        """The page's text layer and its size in points (as pdftoppm will render it)."""
+    def layer(self, page_number: int) -> PageFacts:
+        """The page's text layer, its size in points (as pdftoppm will render it) and the
+        resolution of the scan that fills it, if one does."""
         if self._document is None or self._pages_served >= self.REOPEN_EVERY:
             self.close()
             self._document = pdfium.PdfDocument(self.pdf_path)
@@ -109,10 +167,11 @@ class PdfiumPages:
             width, height = page.get_size()
             text_page = page.get_textpage()
             text = text_page.get_text_bounded()
+            lines = text_lines(text_page, height)
             text_page.close()
+            return PageFacts(text, width, height, scan_dpi(page, width * height), font_names(page), lines)
         finally:
             page.close()
-        return text, width, height
 
     def close(self) -> None:
         if self._document is not None:

@@ -15,6 +15,7 @@ The child speaks newline-delimited JSON on its stdin and stdout:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import resource
@@ -26,7 +27,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from audiobooks.extraction.pdf_file import PdfRejected, check_framing
+from audiobooks.extraction.pdf_file import PageFacts, PdfRejected, check_framing
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,9 @@ class PdfReader:
             raise PdfRejected(answer["rejected"], answer["message"])
         return answer["pages"]
 
-    def layer(self, page_number: int) -> tuple[str, float, float]:
-        """The page's text layer and its size in points (as pdftoppm will render it)."""
-        answer = self._request({"op": "layer", "page": page_number})
-        return answer["text"], answer["width"], answer["height"]
+    def layer(self, page_number: int) -> PageFacts:
+        """The page's text layer, size and scan resolution (see PdfPages.layer)."""
+        return PageFacts(**self._request({"op": "layer", "page": page_number})["page"])
 
     def _request(self, request: dict) -> dict:
         with self._lock:
@@ -152,8 +152,7 @@ def serve(pdf_path: str, memory_bytes: int, cpu_seconds: int) -> None:
             if request["op"] == "count":
                 answer = {"pages": open_and_count(pdf_path)}
             else:
-                text, width, height = pages.layer(request["page"])
-                answer = {"text": text, "width": width, "height": height}
+                answer = {"page": dataclasses.asdict(pages.layer(request["page"]))}
         except PdfRejected as exc:
             answer = {"rejected": exc.reason, "message": str(exc)}
         except Exception as exc:

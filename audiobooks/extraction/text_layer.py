@@ -2,6 +2,10 @@
 
 import re
 import unicodedata
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 # Fewer letters than this on a page means its text layer is a stray label over a scan.
 MIN_TEXT_LAYER_LETTERS = 20
@@ -13,6 +17,21 @@ VIRAMA = "\u094d"
 MIN_DEVANAGARI_FOR_CONJUNCT_CHECK = 150
 MIN_VIRAMA_SHARE = 0.002
 MAX_ORPHAN_SIGN_SHARE = 0.02
+# Legacy Hindi fonts draw Devanagari from Latin codes: their layers read as Latin gibberish.
+LEGACY_FONT_NAMES = re.compile(
+    r"kruti|devlys|chanakya|shusha|kundli|shivaji|akruti|aps-?dv|walkman|sanskrit ?99|agra|priyanka",
+    re.IGNORECASE,
+)
+# What Kruti Dev-style fonts make of है, का, के, में, और, कि, को, से, हैं, था, थे, भी, यह, तो, जो.
+LEGACY_CODED_WORDS = frozenset(
+    ["gS", "dk", "ds", "esa", "vkSj", "fd", "dks", "ls", "gSa", "Fkk", "Fks", "Hkh", ";g", "rks", "tks"]
+)
+SYMBOL_INSIDE = re.compile(r"[\u0900-\u097f][0-9/=+<>@#$%^&*|\\~`]|[0-9/=+<>@#$%^&*|\\~`][\u0900-\u097f]")
+MAX_SYMBOL_WORD_SHARE = 0.01
+# A Devanagari layer is checked against OCR of a band of its page: over this share of edits
+# per character, the layer is refused (see disagreement_with_ocr).
+MAX_OCR_DISAGREEMENT = 0.02
+MIN_SAMPLE_LETTERS = 40
 
 
 def is_devanagari(ch: str) -> bool:
@@ -38,21 +57,73 @@ def devanagari_is_sound(text: str) -> bool:
     return True
 
 
-def text_layer_is_usable(text: str, *, require_devanagari: bool = False) -> bool:
-    """True when a text layer holds real text worth trusting over OCR."""
+@dataclass(frozen=True)
+class LayerVerdict:
+    usable: bool
+    reason: str  # why, for the page's `method_reason`
+
+
+def legacy_encoding(text: str, font_names: tuple[str, ...]) -> str | None:
+    """The legacy Hindi font the layer is set in (Devanagari drawn from Latin codes), if any:
+    by its fonts' names, or by the Latin words such fonts make of common Hindi ones."""
+    for name in font_names:
+        if LEGACY_FONT_NAMES.search(name):
+            return f"set in the legacy Hindi font {name}"
+    words = text.split()
+    if len(words) >= 20 and sum(word in LEGACY_CODED_WORDS for word in words) / len(words) >= 0.05:
+        return "Latin codes of a legacy Hindi font (e.g. 'gS' for है, 'dk' for का)"
+    return None
+
+
+def symbols_in_devanagari_words(text: str) -> float:
+    """The share of Devanagari words with a digit or ASCII symbol inside (`कि=या`, `सि/र्फ1`):
+    a font map that turned vowel signs into ASCII."""
+    words = [word.strip(".,;:!?\"'()[]") for word in text.split() if any(is_devanagari(ch) for ch in word)]
+    broken = sum(1 for word in words if SYMBOL_INSIDE.search(word))
+    return broken / len(words) if words else 0.0
+
+
+def judge_text_layer(
+    text: str, *, require_devanagari: bool = False, font_names: tuple[str, ...] = ()
+) -> LayerVerdict:
+    """Whether a text layer holds real text worth trusting over OCR, and why (not)."""
     letters = [ch for ch in text if ch.isalpha()]
     if len(letters) < MIN_TEXT_LAYER_LETTERS:
-        return False
+        return LayerVerdict(False, "no text layer" if not letters else "too few letters in the text layer")
     bad = text.count("(cid:") + sum(
         1 for ch in text if ch in "\ufffd\ufffe" or (unicodedata.category(ch) == "Cc" and ch not in "\n\r\t")
     )
     if bad / len(text) > MAX_BAD_CHAR_SHARE:
-        return False
-    if require_devanagari:
-        devanagari_letters = sum(1 for ch in letters if is_devanagari(ch))
-        if devanagari_letters / len(letters) < 0.5 or not devanagari_is_sound(text):
-            return False
-    return True
+        return LayerVerdict(False, "text layer refused: glyphs without a Unicode mapping")
+    if legacy := legacy_encoding(text, font_names):
+        return LayerVerdict(False, f"text layer refused: {legacy}")
+    devanagari_share = sum(1 for ch in letters if is_devanagari(ch)) / len(letters)
+    if require_devanagari and devanagari_share < 0.5:
+        return LayerVerdict(False, "text layer refused: a Hindi book's layer that is not Devanagari")
+    if devanagari_share >= 0.5:
+        if not devanagari_is_sound(text):
+            return LayerVerdict(
+                False, "text layer refused: broken Devanagari (conjuncts lost or signs orphaned)"
+            )
+        if symbols_in_devanagari_words(text) > MAX_SYMBOL_WORD_SHARE:
+            return LayerVerdict(False, "text layer refused: digits and symbols inside Devanagari words")
+    return LayerVerdict(True, "text layer")
+
+
+def disagreement_with_ocr(layer: str, sample: str) -> float | None:
+    """How far OCR of a band of the page (`sample`) is from the part of the layer it aligns
+    with: edits per character of the sample. None when the band held too little to tell.
+    A sound layer is 0-1% from OCR; a font map that glues words or swaps signs, 3% and more."""
+    sample, layer = " ".join(sample.split()), " ".join(layer.split())
+    if sum(ch.isalpha() for ch in sample) < MIN_SAMPLE_LETTERS:
+        return None
+    aligned = fuzz.partial_ratio_alignment(sample, layer)
+    return Levenshtein.distance(sample, layer[aligned.dest_start : aligned.dest_end]) / len(sample)
+
+
+def is_mostly_devanagari(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(letters) and sum(1 for ch in letters if is_devanagari(ch)) / len(letters) >= 0.5
 
 
 def clean_text(text: str) -> str:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from audiobooks import events
 from audiobooks.errors import ErrorCode
-from audiobooks.extraction.languages import tesseract_language
+from audiobooks.extraction.languages import ocr_models
 from audiobooks.extraction.page_extraction import ExtractionOptions, extract_pages
 from audiobooks.extraction.pdf_reader import reader_limits_from
 from audiobooks.jobs import lease
@@ -87,8 +87,10 @@ def announce_start(book: Book, *, pages_done: int) -> None:
 
 
 def extraction_options(book: Book) -> ExtractionOptions:
+    models = ocr_models(book.language)
     return ExtractionOptions(
-        language=tesseract_language(book.language),
+        language=models.language,
+        rescue_language=models.rescue_language,
         mode=book.ocr_mode,
         require_devanagari=book.language == Book.Language.HINDI,
         dpi=settings.OCR_DPI,

@@ -38,6 +38,7 @@ class PageStore:
                     ocr_confidence=result.confidence,
                     error=result.error,
                     text_truncated=result.truncated,
+                    method_reason=result.reason[:200],
                 ),
             )
             self.pages_done += created

@@ -3,14 +3,18 @@
 import subprocess
 import sys
 import threading
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from PIL import Image
+from rapidfuzz.distance import Levenshtein
 
 from audiobooks.extraction import ocr, page_extraction, pdf_file, pdf_reader, text_layer
 from tests.support.live_server import ROOT
 from tests.support.pdf_factory import (
+    ENGLISH_LINES,
     HINDI_LINES,
     Page,
     blank_pages_pdf,
@@ -18,14 +22,22 @@ from tests.support.pdf_factory import (
     cropped_page_pdf,
     drop_conjuncts,
     english_page,
+    glued_words,
     hindi_page,
+    hindi_with_english_page,
     huge_page_pdf,
     image_bomb_pdf,
     legacy_font_text,
+    symbols_for_signs,
     tiny_print_pdf,
+    two_column_page,
+    with_base_font,
 )
 
-HINDI_BOOK = page_extraction.ExtractionOptions(language="hin+eng", require_devanagari=True)
+REALWORLD = ROOT / "tests" / "data" / "realworld" / "devanagari"
+HINDI_BOOK = page_extraction.ExtractionOptions(
+    language="Devanagari", rescue_language="eng", require_devanagari=True
+)
 
 
 @pytest.fixture
@@ -62,14 +74,38 @@ def test_unreadable_files_are_rejected_with_a_reason(tmp_path, content, reason):
     ],
 )
 def test_text_layer_usability(text, usable):
-    assert text_layer.text_layer_is_usable(text) is usable
+    assert text_layer.judge_text_layer(text).usable is usable
 
 
-def test_latin_text_layer_is_not_trusted_on_a_hindi_book():
-    latin = "Hkkjr ,d fo'kky ns'k gS ftldh laLd`fr cgqr iqjkuh gSA"  # a legacy-font Hindi page
-    assert text_layer.text_layer_is_usable(latin) is True
-    assert text_layer.text_layer_is_usable(latin, require_devanagari=True) is False
-    assert text_layer.text_layer_is_usable(HINDI_LINES[0] * 2, require_devanagari=True) is True
+def test_a_latin_layer_is_not_trusted_on_a_hindi_book():
+    latin = " ".join(ENGLISH_LINES * 2)
+    assert text_layer.judge_text_layer(latin).usable is True
+    assert text_layer.judge_text_layer(latin, require_devanagari=True).usable is False
+    assert text_layer.judge_text_layer(HINDI_LINES[0] * 2, require_devanagari=True).usable is True
+
+
+def test_a_legacy_hindi_font_layer_is_refused_whatever_the_books_language():
+    coded = legacy_font_text(hindi_page(count=8).lines)  # Kruti Dev codes: "gS" for है ...
+
+    for require_devanagari in (True, False):
+        verdict = text_layer.judge_text_layer(coded, require_devanagari=require_devanagari)
+        assert not verdict.usable
+    assert "legacy Hindi font" in text_layer.judge_text_layer(coded).reason
+    named = text_layer.judge_text_layer(" ".join(ENGLISH_LINES), font_names=("KrutiDev010",))
+    assert (named.usable, named.reason) == (
+        False,
+        "text layer refused: set in the legacy Hindi font KrutiDev010",
+    )
+
+
+def test_a_digital_page_set_in_a_legacy_font_is_ocred_on_an_english_book_too(tmp_path):
+    plain = build_pdf(tmp_path / "plain.pdf", [english_page(count=8)])
+    renamed = with_base_font(plain, tmp_path / "kruti.pdf", "KrutiDev010")
+
+    result = page_extraction.extract_page(renamed, 1, page_extraction.ExtractionOptions(language="eng"))
+
+    assert result.method == "ocr"
+    assert result.reason == "text layer refused: set in the legacy Hindi font KrutiDev010"
 
 
 def test_auto_mode_reads_text_layers_and_ocrs_scans(three_page_book):
@@ -138,6 +174,7 @@ def test_a_sound_hindi_text_layer_is_used_as_is(tmp_path):
 
     assert result.method == "text"
     assert lines[1] in result.text
+    assert result.reason == "text layer, 0.0% apart from OCR of the page"
 
 
 @pytest.mark.parametrize(
@@ -145,18 +182,21 @@ def test_a_sound_hindi_text_layer_is_used_as_is(tmp_path):
     [
         pytest.param(lambda lines: drop_conjuncts("\n".join(lines)), id="conjuncts-missing"),
         pytest.param(legacy_font_text, id="legacy-font-latin-codes"),
+        pytest.param(lambda lines: symbols_for_signs("\n".join(lines)), id="ascii-for-vowel-signs"),
+        pytest.param(lambda lines: glued_words("\n".join(lines)), id="words-glued-together"),
     ],
 )
 def test_a_broken_hindi_text_layer_is_ocred_instead(tmp_path, broken_layer):
     lines = hindi_page(count=8).lines
     pdf, _ = hindi_scan_with_layer(tmp_path, broken_layer(lines))
     with pdf_reader.PdfReader(pdf) as pages:
-        layer, _, _ = pages.layer(1)
+        layer = pages.layer(1).text
     assert layer.strip(), "the test PDF must carry the broken layer"
 
     result = page_extraction.extract_page(pdf, 1, HINDI_BOOK)
 
     assert result.method == "ocr"
+    assert result.reason.startswith("text layer refused: ")
     assert lines[4] in result.text  # "राष्ट्रपति ..." with its conjuncts, read from the image
 
 
@@ -231,13 +271,93 @@ def test_a_scan_lying_turned_is_read_upright(tmp_path, turned):
     assert lines[0] in result.text and lines[2] in result.text
 
 
-def test_a_hindi_scan_upside_down_is_read_upright(tmp_path):
+@pytest.mark.parametrize("turned", [90, 180])
+def test_a_hindi_scan_lying_turned_reads_like_the_upright_page(tmp_path, turned):
     lines = hindi_page(count=10).lines
-    pdf = build_pdf(tmp_path / "upside-down.pdf", [Page(lines, scanned=True, turned=180)])
+    pdf = build_pdf(
+        tmp_path / "turned.pdf", [Page(lines, scanned=True), Page(lines, scanned=True, turned=turned)]
+    )
+
+    upright, lying = (page_extraction.extract_page(pdf, number, HINDI_BOOK) for number in (1, 2))
+
+    assert lines[1] in lying.text
+    assert (
+        character_error_rate(lying.text, "\n".join(lines))
+        <= character_error_rate(upright.text, "\n".join(lines)) + 0.02
+    )
+
+
+# --- Layout and models -------------------------------------------------------------------
+
+
+def character_error_rate(text: str, truth: str) -> float:
+    def normalized(value: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", value).split())
+
+    return Levenshtein.distance(normalized(text), normalized(truth)) / len(normalized(truth))
+
+
+@pytest.mark.parametrize(
+    "sentences, options",
+    [
+        pytest.param(HINDI_LINES * 2, HINDI_BOOK, id="hindi"),
+        pytest.param(ENGLISH_LINES * 3, page_extraction.ExtractionOptions(language="eng"), id="english"),
+    ],
+)
+def test_two_columns_are_read_one_after_the_other(tmp_path, sentences, options):
+    page = two_column_page(sentences)
+    pdf = build_pdf(tmp_path / "columns.pdf", [page])
+
+    result = page_extraction.extract_page(pdf, 1, options)
+
+    assert character_error_rate(result.text, page.text) <= 0.03, result.text
+
+
+def test_english_quoted_in_a_hindi_scan_stays_english_and_the_hindi_stays_hindi(tmp_path):
+    page = hindi_with_english_page()
+    pdf = build_pdf(tmp_path / "mixed.pdf", [page])
 
     result = page_extraction.extract_page(pdf, 1, HINDI_BOOK)
 
-    assert lines[1] in result.text
+    for words in ("Computer Science", "Himalaya", "football", "Oxford Dictionary", "पुस्तकालय", "निकलकर"):
+        assert words in result.text
+    assert character_error_rate(result.text, page.text) <= 0.03, result.text
+
+
+def plain_tesseract(image: Path, language: str) -> str:
+    command = ["tesseract", str(image), "-", "-l", language, "--psm", "3"]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+def test_a_real_devanagari_scan_reads_as_well_as_the_script_model_and_far_better_than_hin_eng(tmp_path):
+    image = REALWORLD / "kalimatiskttext.png"  # a printed Sanskrit passage, scanned at 400 dpi
+    truth = image.with_name("kalimatiskttext.gt.txt").read_text()
+    pdf = tmp_path / "real.pdf"
+    with Image.open(image) as scan:
+        scan.convert("L").save(pdf, resolution=400)
+
+    engine = character_error_rate(page_extraction.extract_page(pdf, 1, HINDI_BOOK).text, truth)
+
+    assert engine <= character_error_rate(plain_tesseract(image, "Devanagari"), truth) + 0.01
+    assert engine < 0.75 * character_error_rate(plain_tesseract(image, "hin+eng"), truth)
+
+
+def test_a_scan_is_read_at_its_own_resolution_up_to_300_dpi(tmp_path):
+    scans = {dpi: build_pdf(tmp_path / f"{dpi}.pdf", [hindi_page()], dpi=dpi) for dpi in (150, 200)}
+    digital = build_pdf(tmp_path / "digital.pdf", [english_page()])
+
+    with pdf_reader.PdfReader(scans[150]) as low, pdf_reader.PdfReader(scans[200]) as high:
+        found = (low.layer(1).scan_dpi, high.layer(1).scan_dpi)
+    with pdf_reader.PdfReader(digital) as pages:
+        assert pages.layer(1).scan_dpi is None
+
+    assert found == (pytest.approx(150, abs=1), pytest.approx(200, abs=1))
+    assert [page_extraction.reading_dpi(dpi, least=150) for dpi in (100.0, 200.0, 600.0, None)] == [
+        150,
+        200,
+        300,
+        150,
+    ]
 
 
 def test_a_page_rotate_attribute_is_honoured(tmp_path):
@@ -279,14 +399,14 @@ def test_books_sharing_a_pool_take_turns_instead_of_queueing_behind_a_long_book(
 def test_a_page_is_rendered_at_its_crop_box_which_the_pixel_budget_measured(tmp_path, monkeypatch):
     pdf = cropped_page_pdf(tmp_path / "cropped.pdf", media_pt=6000, crop_pt=300)
     image_sizes = []
-    real_tesseract = ocr.run_tesseract
+    real_tesseract = ocr.read_text
 
     def spy(image_path, *args, **kwargs):
         with Image.open(image_path) as image:
             image_sizes.append(image.size)
         return real_tesseract(image_path, *args, **kwargs)
 
-    monkeypatch.setattr(ocr, "run_tesseract", spy)
+    monkeypatch.setattr(ocr, "read_text", spy)
 
     result = page_extraction.extract_page(pdf, 1, page_extraction.ExtractionOptions(mode="ocr", dpi=150))
 
@@ -297,8 +417,7 @@ def test_a_page_is_rendered_at_its_crop_box_which_the_pixel_budget_measured(tmp_
 def test_a_blank_page_is_read_as_empty_without_running_tesseract(tmp_path, monkeypatch):
     pdf = blank_pages_pdf(tmp_path / "blank.pdf", 1)
     tesseract_runs = []
-    monkeypatch.setattr(ocr, "run_tesseract", lambda *args, **kwargs: tesseract_runs.append(args))
-    monkeypatch.setattr(ocr, "detected_rotation", lambda *args, **kwargs: tesseract_runs.append(args))
+    monkeypatch.setattr(ocr, "read_text", lambda *args, **kwargs: tesseract_runs.append(args))
 
     result = page_extraction.extract_page(pdf, 1, page_extraction.ExtractionOptions(mode="ocr"))
 

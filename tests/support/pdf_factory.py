@@ -1,8 +1,10 @@
 """PDFs made at test time: scanned-looking pages (Pillow-rendered text, image only) and
 digital pages with a real text layer, in Devanagari and Latin script."""
 
+import math
 import random
 import re
+import textwrap
 import zlib
 from dataclasses import dataclass
 from io import BytesIO
@@ -34,6 +36,13 @@ ENGLISH_LINES = [
     "Every page of this story was printed on old paper.",
     "The river flows past the village towards the sea.",
 ]
+# Hindi as books write it, quoting English words in Latin letters.
+HINDI_WITH_ENGLISH_LINES = [
+    "हमारे school में Computer Science पढ़ाई जाती है।",
+    "गंगा नदी Himalaya से निकलकर Bay of Bengal में मिलती है।",
+    "बच्चे शाम को football खेलते हैं।",
+    "पुस्तकालय में Oxford Dictionary रखी हुई है।",
+]
 
 # A5 portrait in points; small pages keep test OCR fast.
 PAGE_SIZE = (420, 595)
@@ -47,6 +56,12 @@ class Page:
     hidden_text: str | None = None
     turned: int = 0  # the scan lies turned by this many degrees counter-clockwise
     rotate_attr: int = 0  # the page's /Rotate: a viewer turns it clockwise by this much
+    columns: int = 1  # the lines fill the left column first, then the right
+
+    @property
+    def text(self) -> str:
+        """The page's true text in reading order."""
+        return "\n".join(self.lines)
 
 
 def hindi_page(count: int = 6, start: int = 0, scanned: bool = True) -> Page:
@@ -58,23 +73,43 @@ def scanned_hindi_book(path: Path, *, pages: int, lines: int) -> Path:
     return build_pdf(path, [hindi_page(count=lines, start=i) for i in range(pages)])
 
 
+def hindi_with_english_page(count: int = 8, start: int = 0) -> Page:
+    lines = HINDI_WITH_ENGLISH_LINES
+    return Page(tuple(lines[(start + i) % len(lines)] for i in range(count)), scanned=True)
+
+
 def english_page(count: int = 4, start: int = 0, scanned: bool = False) -> Page:
     return Page(tuple(ENGLISH_LINES[(start + i) % len(ENGLISH_LINES)] for i in range(count)), scanned)
 
 
-def render_scan(lines: tuple[str, ...], *, dpi: int = 150, seed: int = 0) -> Image.Image:
-    """A grey page image of `lines`, slightly blurred and speckled like a scan."""
+def two_column_page(sentences: list[str], *, width: int = 24) -> Page:
+    """A scanned page of `sentences` wrapped into short lines, set in two columns."""
+    lines = tuple(line for sentence in sentences for line in textwrap.wrap(sentence, width))
+    return Page(lines, scanned=True, columns=2)
+
+
+def render_scan(lines: tuple[str, ...], *, dpi: int = 150, seed: int = 0, columns: int = 1) -> Image.Image:
+    """A grey page image of `lines`, slightly blurred and speckled like a scan; with two
+    columns, the first half of the lines on the left, the rest on the right."""
     width, height = (round(points * dpi / 72) for points in PAGE_SIZE)
     image = Image.new("L", (width, height), 250)
     draw = ImageDraw.Draw(image)
-    size = round(15 * dpi / 72)
+    size = round((15 if columns == 1 else 12) * dpi / 72)
     rng = random.Random(seed)
-    y = round(40 * dpi / 72)
-    for line in lines:
-        devanagari = any("\u0900" <= ch <= "\u097f" for ch in line)
-        font = ImageFont.truetype(str(DEVANAGARI_FONT if devanagari else LATIN_FONT), size)
-        draw.text((round(30 * dpi / 72), y), line, font=font, fill=25)
-        y += round(size * 1.9)
+    fonts = {
+        True: ImageFont.truetype(str(DEVANAGARI_FONT), size),
+        False: ImageFont.truetype(str(LATIN_FONT), size),
+    }
+    per_column = math.ceil(len(lines) / columns)
+    for number, line in enumerate(lines):
+        column, row = divmod(number, per_column)
+        x = round((30 + column * (PAGE_SIZE[0] - 30) / columns) * dpi / 72)
+        y = round(40 * dpi / 72) + row * round(size * 1.9)
+        # Each run of one script in its own font: the Devanagari font has no Latin letters.
+        for run in re.findall(r"[\u0900-\u097f][\u0900-\u097f\s]*|[^\u0900-\u097f]+", line):
+            font = fonts["\u0900" <= run[0] <= "\u097f"]
+            draw.text((x, y), run, font=font, fill=25)
+            x += draw.textlength(run, font=font)
     for _ in range(width * height // 2000):
         draw.point((rng.randrange(width), rng.randrange(height)), fill=rng.randrange(120, 200))
     return image.filter(ImageFilter.GaussianBlur(0.5))
@@ -85,7 +120,8 @@ def build_pdf(path: Path, pages: list[Page], *, dpi: int = 150) -> Path:
     pdf = canvas.Canvas(str(path), pagesize=PAGE_SIZE)
     for number, page in enumerate(pages):
         if page.scanned:
-            image = render_scan(page.lines, dpi=dpi, seed=number).rotate(page.turned, expand=True)
+            image = render_scan(page.lines, dpi=dpi, seed=number, columns=page.columns)
+            image = image.rotate(page.turned, expand=True)
             # The page takes the image's shape: a scan lying on its side makes a landscape page.
             size = PAGE_SIZE if page.turned % 180 == 0 else PAGE_SIZE[::-1]
             pdf.setPageSize(size)
@@ -113,9 +149,11 @@ def draw_hidden_text(pdf: canvas.Canvas, text: str) -> None:
     if "NotoDevanagari" not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont("NotoDevanagari", str(DEVANAGARI_FONT)))
     devanagari = any("\u0900" <= ch <= "\u097f" for ch in text)
-    layer = pdf.beginText(30, PAGE_SIZE[1] - 50)
+    # Over the scan's own lines (render_scan: 15 pt type, 1.9 lines apart, from 40 pt down),
+    # as an OCR layer lies over the words it read.
+    layer = pdf.beginText(30, PAGE_SIZE[1] - 40 - 15)
     layer.setTextRenderMode(3)  # invisible, like an OCR layer
-    layer.setFont("NotoDevanagari" if devanagari else "Helvetica", 11)
+    layer.setFont("NotoDevanagari" if devanagari else "Helvetica", 15, leading=15 * 1.9)
     for line in text.split("\n"):
         layer.textLine(line)
     pdf.drawText(layer)
@@ -125,6 +163,32 @@ def drop_conjuncts(text: str) -> str:
     """Hindi as a broken ToUnicode map extracts it: every conjunct (consonant + virama)
     gone, as when ligature glyphs map to nothing."""
     return re.sub("[\u0915-\u0939\u0958-\u095f]\u094d", "", text)
+
+
+def glued_words(text: str) -> str:
+    """Hindi as a font map that drops the space after vowel signs extracts it: every second
+    word ending in one runs into the next (`हैराजस्थान`), with no other sign of damage."""
+    out, matra_endings = [], 0
+    for word in text.split(" "):
+        ends_in_sign = word[-1:] in "ेैंोौ"
+        matra_endings += ends_in_sign
+        out += [word, "" if ends_in_sign and matra_endings % 2 else " "]
+    return "".join(out[:-1])
+
+
+def symbols_for_signs(text: str) -> str:
+    """Hindi as a font map that turns the i-sign into ASCII extracts it (`कि=या`)."""
+    return text.replace("ि", "ि=")
+
+
+def with_base_font(source: Path, path: Path, name: str) -> Path:
+    """`source` with every font's /BaseFont renamed `name` (as set in that font)."""
+    writer = PdfWriter(clone_from=PdfReader(str(source)))
+    for page in writer.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font.get_object()[NameObject("/BaseFont")] = NameObject(f"/{name}")
+    writer.write(str(path))
+    return path
 
 
 def legacy_font_text(lines: tuple[str, ...]) -> str:

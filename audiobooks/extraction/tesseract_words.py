@@ -1,0 +1,86 @@
+"""Running tesseract and reading its TSV: words with their boxes and confidences, and the
+page text they make (lines in tesseract's reading order, a blank line between paragraphs)."""
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytesseract
+
+# Automatic page segmentation: columns, blocks and their reading order found on the page.
+# (A uniform block, psm 6, read two columns as one, each line left column then right.)
+PAGE_SEGMENTATION = 3
+# The same with orientation detection per block: for pages that read badly, which may lie turned.
+PAGE_SEGMENTATION_WITH_ORIENTATION = 1
+
+
+class Deadline:
+    def __init__(self, seconds: float) -> None:
+        self.ends = time.monotonic() + seconds
+
+    def left(self) -> float:
+        """Seconds left, at least a sliver: pytesseract reads 0 as 'no timeout'."""
+        left = self.ends - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("Page timeout: rendering and OCR took longer than allowed")
+        return max(left, 0.001)
+
+
+@dataclass
+class Word:
+    text: str
+    confidence: float  # 0-100
+    left: int
+    top: int
+    width: int
+    height: int
+    line: tuple[int, int, int]  # block, paragraph, line: where tesseract put it
+
+    @property
+    def paragraph(self) -> tuple[int, int]:
+        return self.line[:2]
+
+
+def parse_tsv(tsv: str) -> list[Word]:
+    words = []
+    for row in tsv.splitlines()[1:]:
+        columns = row.split("\t")
+        if len(columns) == 12 and columns[0] == "5" and columns[11].strip():
+            block, paragraph, line = (int(number) for number in columns[2:5])
+            left, top, width, height = (int(number) for number in columns[6:10])
+            confidence = max(0.0, float(columns[10]))
+            box = (left, top, width, height)
+            words.append(Word(columns[11].strip(), confidence, *box, line=(block, paragraph, line)))
+    return words
+
+
+def read_words(image_path: str, workdir: str, *, language: str, psm: int, deadline: Deadline) -> list[Word]:
+    output_base = os.path.join(workdir, "ocr")
+    pytesseract.pytesseract.run_tesseract(
+        image_path,
+        output_base,
+        extension="tsv",
+        lang=language,
+        config=f"--psm {psm} -c tessedit_create_tsv=1 -c tessedit_create_txt=0",
+        timeout=deadline.left(),
+    )
+    return parse_tsv(Path(f"{output_base}.tsv").read_text(encoding="utf-8"))
+
+
+def page_text(words: list[Word]) -> str:
+    text = ""
+    for previous, word in zip([None, *words], words, strict=False):
+        if previous is None:
+            text = word.text
+        elif word.paragraph != previous.paragraph:
+            text += "\n\n" + word.text
+        elif word.line != previous.line:
+            text += "\n" + word.text
+        else:
+            text += " " + word.text
+    return text
+
+
+def mean_confidence(words: list[Word]) -> float | None:
+    return round(sum(word.confidence for word in words) / len(words), 1) if words else None
