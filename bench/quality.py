@@ -17,7 +17,6 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
 from audiobooks.extraction.languages import ocr_models
@@ -31,6 +30,7 @@ from tests.support.pdf_factory import (
     english_page,
     hindi_page,
     hindi_with_english_page,
+    image_pdf,
     legacy_font_text,
     two_column_page,
 )
@@ -90,10 +90,7 @@ def cases(folder: Path) -> list[Case]:
         subprocess.run(["pdftoppm", "-r", "150", "-gray", "-singlefile", pdf, image], check=True)
         found.append(Case(name, language, "generated", page.text, pdf, image.with_suffix(".pgm")))
     for image in sorted(REALWORLD.glob("*.png")):
-        pdf = folder / f"{image.stem}.pdf"
-        with Image.open(image) as scan:
-            dpi = round((scan.info.get("dpi") or (300, 300))[0])
-            scan.convert("L").save(pdf, resolution=dpi)
+        pdf = image_pdf(image, folder / f"{image.stem}.pdf")
         truth = image.with_name(f"{image.stem}.gt.txt").read_text()
         found.append(Case(image.stem, "hindi", "real", truth, pdf, image))
     return found

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from PIL import Image
 
-from audiobooks.extraction.tesseract_words import Deadline, Word, read_words
+from audiobooks.extraction.tesseract_words import Tesseract, Word
 
 DEVANAGARI_LETTER = re.compile(r"[\u0904-\u0939\u0958-\u0961\u0972-\u097f]")
 ASCII_LETTER_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
@@ -99,7 +99,7 @@ def latin_reading(found: list[Word]) -> tuple[str, float] | None:
 
 
 def rescue_latin_words(
-    image_path: str, words: list[Word], *, language: str, workdir: str, deadline: Deadline
+    tesseract: Tesseract, image_path: str, words: list[Word], *, language: str
 ) -> list[Word]:
     """`words` with the runs the Devanagari model misread replaced by `language`'s sure readings."""
     runs = runs_of(words, candidates(words))
@@ -107,9 +107,9 @@ def rescue_latin_words(
         return words
     with Image.open(image_path) as page:
         sheet, spans = sheet_of(page.convert("L"), [run_box(words, run) for run in runs])
-    sheet_path = os.path.join(workdir, "latin-words.pgm")
+    sheet_path = os.path.join(tesseract.workdir, "latin-words.pgm")
     sheet.save(sheet_path)
-    found = read_words(sheet_path, workdir, language=language, psm=6, deadline=deadline)
+    found = tesseract.read_words(sheet_path, language=language, psm=6)
     replaced: dict[int, Word | None] = {}
     for run, (top, bottom) in zip(runs, spans, strict=True):
         on_row = [w for w in found if top - SHEET_GAP / 2 <= w.top + w.height / 2 <= bottom + SHEET_GAP / 2]

@@ -22,9 +22,9 @@ from audiobooks.extraction.tesseract_words import (
     PAGE_SEGMENTATION,
     PAGE_SEGMENTATION_WITH_ORIENTATION,
     Deadline,
+    Tesseract,
     mean_confidence,
     page_text,
-    read_words,
 )
 
 logger = logging.getLogger(__name__)
@@ -44,15 +44,13 @@ def dpi_within_budget(width_pt: float, height_pt: float, *, dpi: int, max_pixels
 
 
 def read_text(
-    image_path: str, workdir: str, *, language: str, rescue_language: str | None, psm: int, deadline: Deadline
+    tesseract: Tesseract, image_path: str, *, language: str, rescue_language: str | None, psm: int
 ) -> tuple[str, float | None]:
     """OCR one image; returns (text, mean word confidence). With `rescue_language`, the
     words `language` misread as stray symbols are read again with it (latin_rescue.py)."""
-    words = read_words(image_path, workdir, language=language, psm=psm, deadline=deadline)
+    words = tesseract.read_words(image_path, language=language, psm=psm)
     if rescue_language:
-        words = rescue_latin_words(
-            image_path, words, language=rescue_language, workdir=workdir, deadline=deadline
-        )
+        words = rescue_latin_words(tesseract, image_path, words, language=rescue_language)
     return page_text(words), mean_confidence(words)
 
 
@@ -115,22 +113,14 @@ def ocr_page(
         image_path = render_page(pdf_path, page_number, dpi=budget_dpi, workdir=workdir, deadline=deadline)
         if image_is_blank(image_path):
             return "", None
-        read = partial(
-            read_text,
-            image_path,
-            workdir,
-            language=language,
-            rescue_language=rescue_language,
-            deadline=deadline,
-        )
-        text, confidence = read(rescue_language=rescue_language, psm=PAGE_SEGMENTATION)
+        tesseract = Tesseract(workdir, deadline)
+        read = partial(read_text, tesseract, image_path, language=language, rescue_language=rescue_language)
+        text, confidence = read(psm=PAGE_SEGMENTATION)
         if confidence is None or confidence < ROTATION_CHECK_CONFIDENCE:
             # A page lying turned reads as noise. Segmentation with orientation detection
             # turns each block upright (tesseract's page-wide detection, psm 0, gives up
             # on Devanagari pages: "too few characters").
-            turned_text, turned_confidence = read(
-                rescue_language=rescue_language, psm=PAGE_SEGMENTATION_WITH_ORIENTATION
-            )
+            turned_text, turned_confidence = read(psm=PAGE_SEGMENTATION_WITH_ORIENTATION)
             if turned_confidence is not None and turned_confidence > (confidence or 0):
                 text, confidence = turned_text, turned_confidence
     return text, confidence
@@ -153,7 +143,7 @@ def read_band(
         image_path = render_page(
             pdf_path, page_number, dpi=dpi, workdir=workdir, deadline=deadline, band=band
         )
-        words = read_words(image_path, workdir, language=language, psm=PAGE_SEGMENTATION, deadline=deadline)
+        words = Tesseract(workdir, deadline).read_words(image_path, language=language, psm=PAGE_SEGMENTATION)
     return page_text(words)
 
 

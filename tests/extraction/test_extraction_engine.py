@@ -27,6 +27,7 @@ from tests.support.pdf_factory import (
     hindi_with_english_page,
     huge_page_pdf,
     image_bomb_pdf,
+    image_pdf,
     legacy_font_text,
     symbols_for_signs,
     tiny_print_pdf,
@@ -332,9 +333,7 @@ def plain_tesseract(image: Path, language: str) -> str:
 def test_a_real_devanagari_scan_reads_as_well_as_the_script_model_and_far_better_than_hin_eng(tmp_path):
     image = REALWORLD / "kalimatiskttext.png"  # a printed Sanskrit passage, scanned at 400 dpi
     truth = image.with_name("kalimatiskttext.gt.txt").read_text()
-    pdf = tmp_path / "real.pdf"
-    with Image.open(image) as scan:
-        scan.convert("L").save(pdf, resolution=400)
+    pdf = image_pdf(image, tmp_path / "real.pdf")
 
     engine = character_error_rate(page_extraction.extract_page(pdf, 1, HINDI_BOOK).text, truth)
 
@@ -401,10 +400,10 @@ def test_a_page_is_rendered_at_its_crop_box_which_the_pixel_budget_measured(tmp_
     image_sizes = []
     real_tesseract = ocr.read_text
 
-    def spy(image_path, *args, **kwargs):
+    def spy(tesseract, image_path, **kwargs):
         with Image.open(image_path) as image:
             image_sizes.append(image.size)
-        return real_tesseract(image_path, *args, **kwargs)
+        return real_tesseract(tesseract, image_path, **kwargs)
 
     monkeypatch.setattr(ocr, "read_text", spy)
 

@@ -145,6 +145,22 @@ def build_pdf(path: Path, pages: list[Page], *, dpi: int = 150) -> Path:
     return path
 
 
+def image_pdf(image_path: Path, path: Path) -> Path:
+    """A one-page PDF of a scanned image at its own resolution (300 dpi if it names none),
+    stored losslessly as a scanner's PDF would."""
+    with Image.open(image_path) as scan:
+        dpi = (scan.info.get("dpi") or (300, 300))[0] or 300
+        size = (scan.width * 72 / dpi, scan.height * 72 / dpi)
+        buffer = BytesIO()
+        scan.convert("L").save(buffer, format="PNG")
+    buffer.seek(0)
+    pdf = canvas.Canvas(str(path), pagesize=size)
+    pdf.drawImage(ImageReader(buffer), 0, 0, width=size[0], height=size[1])
+    pdf.showPage()
+    pdf.save()
+    return path
+
+
 def draw_hidden_text(pdf: canvas.Canvas, text: str) -> None:
     if "NotoDevanagari" not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont("NotoDevanagari", str(DEVANAGARI_FONT)))
