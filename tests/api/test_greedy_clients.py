@@ -120,3 +120,4 @@ def test_new_accounts_from_one_address_are_throttled(server, bystander, page_hog
     allowed = REGISTRATIONS_PER_HOUR - already_registered
     assert statuses == [201] * allowed + [429] * (10 - allowed)
     assert probe.answered_at_once(), probe.seconds
+    assert worker_peak_rss_mb(server) < WORKER_MEMORY_BOUND_MB

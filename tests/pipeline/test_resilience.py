@@ -16,6 +16,7 @@ from tests.support.live_client import (
     stored_page_numbers,
     upload_stream,
     wait_for_book,
+    worker_peak_rss_mb,
     worker_pid,
 )
 from tests.support.live_server import kill_server, start_server, stop_server
@@ -146,12 +147,14 @@ def test_a_book_whose_reader_keeps_dying_fails_instead_of_resuming_forever(tmp_p
         last = events_only(follow(live, token, book_id, 0))[-1]
         with ResponsivenessProbe(live, bystander_with_a_book(live, "crash-loop-bystander")) as probe:
             pass  # the failed book is not resumed: nothing stops the server now
+        peak_rss_mb = worker_peak_rss_mb(live)
     finally:
         stop_server(live.process)
     assert (book["status"], book["error_code"]) == ("failed", "too_many_takeovers"), live.log()[-3000:]
     assert (last.event, last.data["code"]) == ("error", "too_many_takeovers")
     assert probe.answered_at_once(), probe.seconds
     assert live.log().count("Booting worker") == 3  # the first and the two restarts, no more
+    assert peak_rss_mb < 300
 
 
 def test_a_killed_book_whose_file_is_gone_is_marked_failed_not_left_processing(tmp_path, six_pages):
