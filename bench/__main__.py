@@ -16,13 +16,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import unicodedata
 from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
 from bench import first_request, quality
 from bench.books import BOOKS, GUIDE_LANGUAGES, materialize
+from tests.support.character_error import normalized
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
@@ -81,10 +81,6 @@ def single_thread_page_seconds(pdf: Path, language: str, pages: int) -> list[flo
             )
             times.append(time.monotonic() - started)
     return times
-
-
-def normalized(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def character_error_rate(texts: dict[str, str], truth: dict[str, str]) -> float:

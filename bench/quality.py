@@ -13,14 +13,12 @@ import statistics
 import subprocess
 import tempfile
 import time
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from rapidfuzz.distance import Levenshtein
-
 from audiobooks.extraction.languages import ocr_models
 from audiobooks.extraction.page_extraction import ExtractionOptions, extract_page
+from tests.support.character_error import character_error_rate
 from tests.support.pdf_factory import (
     ENGLISH_LINES,
     HINDI_LINES,
@@ -49,14 +47,6 @@ class Case:
     truth: str
     pdf: Path
     image: Path  # what plain tesseract reads: the page as the engine renders it, or the real image
-
-
-def normalized(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split())
-
-
-def character_error_rate(text: str, truth: str) -> float:
-    return Levenshtein.distance(normalized(text), normalized(truth)) / len(normalized(truth))
 
 
 def generated_pages() -> dict[str, tuple[str, Page]]:

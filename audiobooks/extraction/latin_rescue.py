@@ -37,8 +37,8 @@ def misread_latin(word: Word) -> bool:
 
 
 def candidates(words: list[Word]) -> list[int]:
-    """Indexes of the words to read again: those that look misread, and the short words
-    beside them on their line that hold no Devanagari letter (`of` read as `०`)."""
+    """Indexes of the words to read again: those that look misread, and the words beside
+    them on their line that hold no Devanagari letter (`of` read as `०`)."""
     chosen = {index for index, word in enumerate(words) if misread_latin(word)}
     for index, word in enumerate(words):
         neighbours = [other for other in (index - 1, index + 1) if 0 <= other < len(words)]

@@ -97,10 +97,10 @@ def judge_text_layer(
         return LayerVerdict(False, "text layer refused: glyphs without a Unicode mapping")
     if legacy := legacy_encoding(text, font_names):
         return LayerVerdict(False, f"text layer refused: {legacy}")
-    devanagari_share = sum(1 for ch in letters if is_devanagari(ch)) / len(letters)
-    if require_devanagari and devanagari_share < 0.5:
+    devanagari = is_mostly_devanagari(text)
+    if require_devanagari and not devanagari:
         return LayerVerdict(False, "text layer refused: a Hindi book's layer that is not Devanagari")
-    if devanagari_share >= 0.5:
+    if devanagari:
         if not devanagari_is_sound(text):
             return LayerVerdict(
                 False, "text layer refused: broken Devanagari (conjuncts lost or signs orphaned)"

@@ -3,15 +3,14 @@
 import subprocess
 import sys
 import threading
-import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from PIL import Image
-from rapidfuzz.distance import Levenshtein
 
 from audiobooks.extraction import ocr, page_extraction, pdf_file, pdf_reader, text_layer
+from tests.support.character_error import character_error_rate
 from tests.support.live_server import ROOT
 from tests.support.pdf_factory import (
     ENGLISH_LINES,
@@ -289,13 +288,6 @@ def test_a_hindi_scan_lying_turned_reads_like_the_upright_page(tmp_path, turned)
 
 
 # --- Layout and models -------------------------------------------------------------------
-
-
-def character_error_rate(text: str, truth: str) -> float:
-    def normalized(value: str) -> str:
-        return " ".join(unicodedata.normalize("NFC", value).split())
-
-    return Levenshtein.distance(normalized(text), normalized(truth)) / len(normalized(truth))
 
 
 @pytest.mark.parametrize(
