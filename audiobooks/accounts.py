@@ -22,10 +22,20 @@ from audiobooks.gevent_worker import in_gevent_worker
 
 
 def register_user(*, username: str, password: str, email: str = ""):
-    """A new reader; the password was checked by the serializer's validators."""
+    """A new reader; the password was checked by the serializer's validators.
+
+    The password is hashed before the transaction opens. Hashing yields the gevent loop
+    (see OffLoopPBKDF2PasswordHasher), and a transaction holds SQLite's write lock from
+    its start: any other writer meanwhile would wait in SQLite's C busy loop, on the loop
+    itself, and the hash could never come back (the whole worker froze for the busy
+    timeout when a book's page was stored during a sign-up)."""
+    users = get_user_model()
+    user = users(username=users.normalize_username(username), email=users.objects.normalize_email(email))
+    user.set_password(password)
     try:
         with transaction.atomic():
-            return get_user_model().objects.create_user(username=username, password=password, email=email)
+            user.save()
+            return user
     except IntegrityError as exc:  # taken in the moment since the serializer looked
         raise BookError(
             ErrorCode.INVALID_FIELD, "Invalid field", "username: This username is taken."

@@ -3,10 +3,12 @@
 import json
 
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from audiobooks.accounts import OffLoopPBKDF2PasswordHasher, register_user
 from tests.support.sse_client import parse_stream
 
 pytestmark = pytest.mark.django_db
@@ -175,3 +177,27 @@ def test_a_username_that_is_taken_once_normalized_is_refused_not_a_crash(anon):
     assert first.status_code == 201
     assert (second.status_code, second.json()["code"]) == (400, "invalid_field")
     assert "taken" in second.json()["details"]
+
+
+def test_a_password_is_hashed_before_the_sign_up_transaction_takes_the_write_lock(settings, monkeypatch):
+    """Hashing yields a gevent worker's loop; inside a transaction it would hold SQLite's
+    write lock meanwhile, and any other writer would freeze the whole worker."""
+    settings.PASSWORD_HASHERS = ["audiobooks.accounts.OffLoopPBKDF2PasswordHasher"]
+    hashed_in_transaction = []
+    encode = OffLoopPBKDF2PasswordHasher.encode
+    test_blocks = len(connection.atomic_blocks)  # the test's own transaction
+
+    def noting(self, *args, **kwargs):
+        hashed_in_transaction.append(len(connection.atomic_blocks) > test_blocks)
+        return encode(self, *args, **kwargs)
+
+    monkeypatch.setattr(OffLoopPBKDF2PasswordHasher, "encode", noting)
+
+    user = register_user(username="Reader", password="kitaab-padhna-2026", email="R@Example.COM")
+
+    assert hashed_in_transaction == [False]
+    assert (user.username, user.email, user.check_password("kitaab-padhna-2026")) == (
+        "Reader",
+        "R@example.com",
+        True,
+    )
