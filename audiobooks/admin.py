@@ -29,11 +29,14 @@ class BookAdmin(admin.ModelAdmin):
         "created_at",
         "started_at",
         "finished_at",
+        "outline",
     ]
+    # Megabytes of JSON, derived from the pages: read it through the text endpoint.
+    exclude = ["narration"]
     actions = ["retry_books", "cancel_books"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(stored_pages=Count("pages"))
+        return super().get_queryset(request).defer("narration").annotate(stored_pages=Count("pages"))
 
     @admin.display(description="progress", ordering="stored_pages")
     def progress(self, book: Book) -> str:

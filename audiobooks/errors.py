@@ -22,6 +22,7 @@ class ErrorCode(StrEnum):
     CANCELLED = "cancelled"
     NOT_CANCELLABLE = "not_cancellable"
     NOT_RETRYABLE = "not_retryable"
+    STILL_PROCESSING = "still_processing"
     LENGTH_REQUIRED = "length_required"
     BODY_TOO_SLOW = "body_too_slow"
     NOT_AUTHENTICATED = "not_authenticated"
@@ -53,6 +54,7 @@ HTTP_STATUS = {
     ErrorCode.CANCELLED: 409,
     ErrorCode.NOT_CANCELLABLE: 409,
     ErrorCode.NOT_RETRYABLE: 409,
+    ErrorCode.STILL_PROCESSING: 409,
     ErrorCode.LENGTH_REQUIRED: 411,
     ErrorCode.BODY_TOO_SLOW: 408,
     ErrorCode.TOO_LARGE: 413,

@@ -56,6 +56,7 @@ class Completed(Event):
     pages_text: int
     failed_pages: list[int]
     duration_s: float
+    text_url: str = ""  # the book's narration text (GET it for text/plain)
 
 
 @dataclass(frozen=True)

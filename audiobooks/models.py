@@ -41,6 +41,11 @@ class Book(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     # Times this book was taken over from a holder that died or stopped renewing its lease.
     takeovers = models.PositiveSmallIntegerField(default=0)
+    # The PDF's bookmarks, [{"title", "page", "level"}], read when the job starts.
+    outline = models.JSONField(default=list, blank=True)
+    # What a narrator reads (narration/book_text.py), derived from the pages when the book
+    # completes; None until then.
+    narration = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

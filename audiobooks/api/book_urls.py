@@ -11,6 +11,7 @@ urlpatterns = [
     path("books/<int:book_id>/cancel/", book_views.BookCancelView.as_view(), name="book-cancel"),
     path("books/<int:book_id>/retry/", book_views.BookRetryView.as_view(), name="book-retry"),
     path("books/<int:book_id>/pdf/", book_views.BookPdfView.as_view(), name="book-pdf"),
+    path("books/<int:book_id>/text/", book_views.BookTextView.as_view(), name="book-text"),
     path("books/<int:book_id>/pages/", book_views.BookPageListView.as_view(), name="book-pages"),
     path(
         "books/<int:book_id>/pages/<int:page_number>/",

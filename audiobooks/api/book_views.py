@@ -1,5 +1,6 @@
 """The book endpoints, thin: parse the request, call a service or selector, shape the response."""
 
+import json
 from collections.abc import Callable
 
 from django.conf import settings
@@ -8,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,12 +18,14 @@ from audiobooks.api.openapi import LAST_EVENT_ID, STREAM_RESPONSE, BookUploadFor
 from audiobooks.api.serializers import (
     BookPageSerializer,
     BookSerializer,
+    BookTextSerializer,
     BookUploadSerializer,
 )
 from audiobooks.api.sse import EventStreamRenderer, event_stream_response
 from audiobooks.errors import BookError, ErrorCode
 from audiobooks.jobs.book_actions import cancel_book, create_book_from_upload, delete_book, retry_book
 from audiobooks.models import Book
+from audiobooks.narration.book_text import plain_text
 from audiobooks.publishing.event_log import follow_events
 from audiobooks.publishing.stream_quota import stream_place
 from audiobooks.storage.original_pdfs import pdf_download
@@ -189,3 +192,32 @@ class BookPageDetailView(APIView):
         if page is None:
             raise BookError(ErrorCode.NOT_FOUND, "Page not found", f"Page {page_number} is not stored (yet).")
         return Response(BookPageSerializer(page).data)
+
+
+class PlainTextRenderer(BaseRenderer):
+    """The narration as text/plain; an error body stays JSON."""
+
+    media_type = "text/plain"
+    format = "txt"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if isinstance(data, str):
+            return data.encode()
+        renderer_context["response"]["Content-Type"] = "application/json"
+        return json.dumps(data, ensure_ascii=False).encode()
+
+
+class BookTextView(APIView):
+    """What a narrator reads: text/plain by default, chapters and sentences with ?format=json."""
+
+    renderer_classes = [PlainTextRenderer, JSONRenderer]
+
+    @extend_schema(
+        responses={(200, "text/plain"): OpenApiTypes.STR, (200, "application/json"): BookTextSerializer}
+    )
+    def get(self, request, book_id: int):
+        narration = selectors.narration_for_user(user=request.user, book_id=book_id)
+        if request.accepted_renderer.format == "json":
+            return Response(narration)
+        return Response(plain_text(narration))

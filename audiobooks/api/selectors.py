@@ -3,12 +3,20 @@
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
+from audiobooks.errors import BookError, ErrorCode
 from audiobooks.models import Book, BookPage
+from audiobooks.pages.book_narration import narration_of
 
 
 def books_for_user(*, user, status: str | None = None) -> QuerySet[Book]:
     # Meta.ordering is dropped by the GROUP BY of the annotation, so order here.
-    books = Book.objects.filter(user=user).annotate(pages_done=Count("pages")).order_by("-created_at", "-id")
+    # A narration runs to megabytes: only the text endpoint loads it.
+    books = (
+        Book.objects.filter(user=user)
+        .defer("narration")
+        .annotate(pages_done=Count("pages"))
+        .order_by("-created_at", "-id")
+    )
     if status:
         books = books.filter(status=status)
     return books
@@ -20,3 +28,16 @@ def get_book_for_user(*, user, book_id: int) -> Book:
 
 def pages_of(*, book: Book) -> QuerySet[BookPage]:
     return book.pages.order_by("page_number")
+
+
+def narration_for_user(*, user, book_id: int) -> dict:
+    """The book's narration with its id; BookError while it is still being read."""
+    book = get_book_for_user(user=user, book_id=book_id)
+    if book.status == Book.Status.PROCESSING:
+        raise BookError(
+            ErrorCode.STILL_PROCESSING,
+            "Still processing",
+            f"{book.pages_done} of {book.total_pages} pages are read;"
+            " the text is ready when the book completes.",
+        )
+    return {"book_id": book.pk, **narration_of(book=book)}

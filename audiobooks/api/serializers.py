@@ -44,6 +44,7 @@ class BookSerializer(serializers.ModelSerializer):
     pdf_url = serializers.SerializerMethodField()
     events_url = serializers.SerializerMethodField()
     pages_url = serializers.SerializerMethodField()
+    text_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Book
@@ -65,6 +66,7 @@ class BookSerializer(serializers.ModelSerializer):
             "pdf_url",
             "pages_url",
             "events_url",
+            "text_url",
             "created_at",
             "started_at",
             "finished_at",
@@ -85,6 +87,9 @@ class BookSerializer(serializers.ModelSerializer):
     def get_pages_url(self, book: Book) -> str:
         return self._url("book-pages", book)
 
+    def get_text_url(self, book: Book) -> str:
+        return self._url("book-text", book)
+
 
 class BookPageSerializer(serializers.ModelSerializer):
     class Meta:
@@ -100,3 +105,22 @@ class BookPageSerializer(serializers.ModelSerializer):
             "text_truncated",
             "created_at",
         ]
+
+
+class NarrationParagraphSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    pages = serializers.ListField(child=serializers.IntegerField(), help_text="[first, last] page")
+    sentences = serializers.ListField(child=serializers.CharField())
+
+
+class NarrationChapterSerializer(serializers.Serializer):
+    title = serializers.CharField(help_text="Empty for an untitled chapter")
+    start_page = serializers.IntegerField()
+    paragraphs = NarrationParagraphSerializer(many=True)
+
+
+class BookTextSerializer(serializers.Serializer):
+    """The OpenAPI shape of GET /api/books/{id}/text/?format=json."""
+
+    book_id = serializers.IntegerField()
+    chapters = NarrationChapterSerializer(many=True)

@@ -139,6 +139,33 @@ def font_names(page: pdfium.PdfPage) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+LINE_END_HYPHEN = "\x02"  # what pdfium's text has for a hyphen it took away at a line end
+# A hostile outline can hold millions of entries, or titles of megabytes; a book's
+# chapters are far fewer and their titles short.
+OUTLINE_MAX_ENTRIES = 2000
+OUTLINE_TITLE_CHARS = 300
+
+
+def outline_entries(document: pdfium.PdfDocument) -> list[dict]:
+    """The PDF's outline (bookmarks) as {"title", "page", "level"} in outline order; `page`
+    counts from 1 and is None for an entry that points nowhere in this file."""
+    entries = []
+    for bookmark in document.get_toc(max_depth=4):
+        if len(entries) >= OUTLINE_MAX_ENTRIES:
+            break
+        dest = bookmark.get_dest()  # pdfium resolves a GoTo action's destination too
+        index = dest.get_index() if dest is not None else None
+        page = index + 1 if index is not None and index < len(document) else None
+        entries.append(
+            {
+                "title": " ".join(bookmark.get_title().split())[:OUTLINE_TITLE_CHARS],
+                "page": page,
+                "level": bookmark.level,
+            }
+        )
+    return entries
+
+
 class PdfiumPages:
     """A book's pages through one pdfium handle, reopened every REOPEN_EVERY pages.
 
@@ -155,18 +182,28 @@ class PdfiumPages:
         self._document: pdfium.PdfDocument | None = None
         self._pages_served = 0
 
-    def layer(self, page_number: int) -> PageFacts:
-        """The page's text layer, its size in points (as pdftoppm will render it) and the
-        resolution of the scan that fills it, if one does."""
+    def document(self) -> pdfium.PdfDocument:
         if self._document is None or self._pages_served >= self.REOPEN_EVERY:
             self.close()
             self._document = pdfium.PdfDocument(self.pdf_path)
+        return self._document
+
+    def outline(self) -> list[dict]:
+        return outline_entries(self.document())
+
+    def layer(self, page_number: int) -> PageFacts:
+        """The page's text layer, its size in points (as pdftoppm will render it) and the
+        resolution of the scan that fills it, if one does."""
+        document = self.document()
         self._pages_served += 1
-        page = self._document[page_number - 1]
+        page = document[page_number - 1]
         try:
             width, height = page.get_size()
             text_page = page.get_textpage()
-            text = text_page.get_text_bounded()
+            # pdfium marks a word hyphenated at a line end with \x02 and runs the two lines
+            # together, with whatever text follows (on a page's last line, its footer):
+            # the hyphen and the line break go back, as printed.
+            text = text_page.get_text_bounded().replace(LINE_END_HYPHEN, "-\n")
             lines = text_lines(text_page, height)
             text_page.close()
             return PageFacts(text, width, height, scan_dpi(page, width * height), font_names(page), lines)

@@ -76,6 +76,13 @@ class PdfReader:
             raise PdfRejected(answer["rejected"], answer["message"])
         return answer["pages"]
 
+    def outline(self) -> list[dict]:
+        """The PDF's bookmarks: {"title", "page", "level"} each (see pdf_file.outline_entries)."""
+        answer = self._request({"op": "outline"})
+        if "rejected" in answer:
+            raise PdfReaderFailed(answer["message"])
+        return answer["outline"]
+
     def layer(self, page_number: int) -> PageFacts:
         """The page's text layer, size and scan resolution (see PdfPages.layer)."""
         return PageFacts(**self._request({"op": "layer", "page": page_number})["page"])
@@ -151,6 +158,8 @@ def serve(pdf_path: str, memory_bytes: int, cpu_seconds: int) -> None:
         try:
             if request["op"] == "count":
                 answer = {"pages": open_and_count(pdf_path)}
+            elif request["op"] == "outline":
+                answer = {"outline": pages.outline()}
             else:
                 answer = {"page": dataclasses.asdict(pages.layer(request["page"]))}
         except PdfRejected as exc:

@@ -111,14 +111,21 @@ def judge_text_layer(
 
 
 def disagreement_with_ocr(layer: str, sample: str) -> float | None:
-    """How far OCR of a band of the page (`sample`) is from the part of the layer it aligns
+    """How far OCR of a band of the page (`sample`) is from the parts of the layer it aligns
     with: edits per character of the sample. None when the band held too little to tell.
-    A sound layer is 0-1% from OCR; a font map that glues words or swaps signs, 3% and more."""
-    sample, layer = " ".join(sample.split()), " ".join(layer.split())
-    if sum(ch.isalpha() for ch in sample) < MIN_SAMPLE_LETTERS:
+    A sound layer is 0-1% from OCR; a font map that glues words or swaps signs, 3% and more.
+    Each block OCR found is aligned on its own: across two columns the band holds lines
+    of both, which lie apart in the layer."""
+    layer = " ".join(layer.split())
+    blocks = [" ".join(block.split()) for block in sample.split("\n\n")]
+    blocks = [block for block in blocks if block]
+    if sum(ch.isalpha() for block in blocks for ch in block) < MIN_SAMPLE_LETTERS:
         return None
-    aligned = fuzz.partial_ratio_alignment(sample, layer)
-    return Levenshtein.distance(sample, layer[aligned.dest_start : aligned.dest_end]) / len(sample)
+    edits = 0
+    for block in blocks:
+        aligned = fuzz.partial_ratio_alignment(block, layer)
+        edits += Levenshtein.distance(block, layer[aligned.dest_start : aligned.dest_end])
+    return edits / sum(len(block) for block in blocks)
 
 
 def is_mostly_devanagari(text: str) -> bool:

@@ -113,6 +113,7 @@ def retry_book(*, book: Book) -> int:
             finished_at=None,
             worker_id="",
             takeovers=0,
+            narration=None,  # made again from the pages when the retry completes
         )
         if not reopened:
             raise BookError(

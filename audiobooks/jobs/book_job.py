@@ -10,15 +10,17 @@ from concurrent.futures import Executor
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from audiobooks import events
 from audiobooks.errors import ErrorCode
 from audiobooks.extraction.languages import ocr_models
 from audiobooks.extraction.page_extraction import ExtractionOptions, extract_pages
-from audiobooks.extraction.pdf_reader import reader_limits_from
+from audiobooks.extraction.pdf_reader import PdfReader, PdfReaderFailed, reader_limits_from
 from audiobooks.jobs import lease
 from audiobooks.models import Book, BookPage
+from audiobooks.pages.book_narration import narration_at_completion
 from audiobooks.pages.page_store import PageStore
 from audiobooks.publishing.event_log import publish_event
 from audiobooks.storage.original_pdfs import PdfStorageError, local_path
@@ -106,6 +108,7 @@ def extract(book: Book, *, pages: list[int], store: PageStore, executor: Executo
     failed). A page that fails alone is stored with its error and does not stop the book."""
     try:
         with local_path(book.pdf) as pdf_path:
+            save_outline(book, pdf_path=pdf_path)
             extract_pages(
                 pdf_path,
                 pages=pages,
@@ -131,6 +134,18 @@ def extract(book: Book, *, pages: list[int], store: PageStore, executor: Executo
     return True
 
 
+def save_outline(book: Book, *, pdf_path: str) -> None:
+    """Keep the PDF's bookmarks for the narration's chapters; a book whose outline cannot be
+    read is narrated without one."""
+    try:
+        with PdfReader(pdf_path, limits=reader_limits_from(settings)) as reader:
+            book.outline = reader.outline()
+    except PdfReaderFailed as exc:
+        logger.warning("book %s: outline not read: %s", book.pk, exc)
+        book.outline = []
+    Book.objects.filter(pk=book.pk).update(outline=book.outline)
+
+
 def finish_book(*, book: Book, status: str, event: events.Event, **fields) -> bool:
     """Move a processing book to `status` and publish its terminal event, atomically.
     False when the book was no longer processing (cancelled or deleted meanwhile)."""
@@ -149,6 +164,7 @@ def complete_book(*, book: Book, duration_s: float) -> None:
     finish_book(
         book=book,
         status=Book.Status.COMPLETED,
+        narration=narration_at_completion(book=book),
         event=events.Completed(
             book_id=book.pk,
             title=book.title,
@@ -159,6 +175,7 @@ def complete_book(*, book: Book, duration_s: float) -> None:
             pages_text=pages.filter(method=BookPage.Method.TEXT, error="").count(),
             failed_pages=list(pages.exclude(error="").values_list("page_number", flat=True)),
             duration_s=round(duration_s, 2),
+            text_url=reverse("book-text", kwargs={"book_id": book.pk}),
         ),
     )
 

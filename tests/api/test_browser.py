@@ -9,7 +9,9 @@ import uuid
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from tests.support.character_error import character_error_rate
 from tests.support.live_server import ROOT
+from tests.support.narration_books import typeset, write_pdf
 from tests.support.pdf_factory import scanned_hindi_book
 from tests.support.service_processes import unavailable
 
@@ -90,10 +92,10 @@ def record_arrivals(page) -> None:
     )
 
 
-def upload(page, pdf, title: str) -> None:
+def upload(page, pdf, title: str, language: str = "hindi") -> None:
     page.get_by_label("PDF file").set_input_files(pdf)
     page.get_by_label("Title").fill(title)
-    page.get_by_label("Language").select_option("hindi")
+    page.get_by_label("Language").select_option(language)
     page.get_by_label("Reading mode").select_option("auto")
     page.get_by_role("button", name="Upload and read").click()
 
@@ -157,6 +159,28 @@ def test_my_books_open_to_their_pages_and_can_be_deleted(page, pdfs):
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Delete Padhne ke liye").click()
     expect(page.get_by_text("Padhne ke liye — completed")).to_have_count(0)
+
+
+def test_the_read_view_shows_the_narration_by_chapter_and_downloads_it(page, tmp_path):
+    book = typeset(title="Tales of Water", devanagari=False, chapters=3)
+    sign_up(page)
+    pdf = write_pdf(book, tmp_path / "tales.pdf", scanned=False, outline=True)
+    upload(page, pdf, "Tales of Water", language="english")
+    page.get_by_text(f"Done: {len(book.pages)} pages read (0 by OCR").wait_for()
+
+    page.get_by_role("button", name="Read Tales of Water").click()
+    headings = page.locator("#book-narration h3")
+    expect(headings).to_have_count(3)
+    for heading, (title, start) in zip(headings.all(), book.chapters, strict=True):
+        expect(heading).to_have_text(f"{title} from page {start}")
+    expect(page.locator("#book-narration p").first).to_contain_text("The")
+    expect(page.locator("#book-narration")).not_to_contain_text("Tales of Water")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download .txt").click()
+    assert download.value.suggested_filename == "Tales of Water.txt"
+    text = download.value.path().read_text(encoding="utf-8")
+    assert text.startswith("Chapter 1: The River\n\n") and character_error_rate(text, book.narration) < 0.02
 
 
 def test_every_control_is_labelled_and_the_page_fits_a_phone(browser, server):

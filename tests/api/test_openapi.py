@@ -76,6 +76,7 @@ def test_every_endpoint_is_described(schema_document):
         ("POST", "/api/books/{book_id}/retry/"),
         ("GET", "/api/books/{book_id}/pdf/"),
         ("GET", "/api/books/{book_id}/pages/"),
+        ("GET", "/api/books/{book_id}/text/"),
         ("GET", "/api/books/{book_id}/pages/{page_number}/"),
     }
 

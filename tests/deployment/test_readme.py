@@ -1,13 +1,15 @@
 """The README stays true: its curl walk-through works as printed, every setting is documented."""
 
+import json
 import re
 import shutil
 import subprocess
 
 import pytest
 
+from tests.support.live_client import upload_in_background, wait_for_book
 from tests.support.live_server import ROOT
-from tests.support.pdf_factory import build_pdf, english_page
+from tests.support.pdf_factory import ENGLISH_LINES, build_pdf, english_page
 from tests.support.project_files import environment_variables_read
 from tests.support.sse_client import events_only, parse_stream
 
@@ -35,6 +37,24 @@ def test_the_guides_curl_upload_works_as_printed(server, token, tmp_path):
     stream = events_only(parse_stream(result.stdout))
     assert stream[-1].event == "completed"
     assert (stream[-1].data["title"], stream[-1].data["author"]) == ("Test Book", "Test Author")
+
+
+@pytest.mark.server
+def test_the_read_back_commands_work_as_printed(server, token, tmp_path):
+    pdf = build_pdf(tmp_path / "test.pdf", [english_page(count=6)])
+    book_id = upload_in_background(server, token, pdf, language="english")["id"]
+    assert wait_for_book(server, token, book_id)["status"] == "completed"
+    block = readme_block('curl -s -H "Authorization: Bearer YOUR_TOKEN" http://localhost:8000/api/books/1/')
+    block = block.replace("YOUR_TOKEN", token).replace("http://localhost:8000", server.url)
+
+    outputs = [
+        subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60, check=True).stdout
+        for command in block.replace("/books/1/", f"/books/{book_id}/").splitlines()
+    ]
+
+    assert json.loads(outputs[0])["text_url"].endswith(f"/api/books/{book_id}/text/")
+    assert outputs[-2].startswith("The quick brown fox jumps over the lazy dog.")
+    assert json.loads(outputs[-1])["chapters"][0]["paragraphs"][0]["sentences"][0] == ENGLISH_LINES[0]
 
 
 def test_the_token_command_in_the_readme_matches_the_demo_user():

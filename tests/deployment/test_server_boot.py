@@ -3,6 +3,7 @@ control socket of its own, so that servers on one machine never share or delete 
 
 import subprocess
 import sys
+import time
 
 import pytest
 from gunicorn.ctl.client import ControlClient, ControlClientError
@@ -77,6 +78,10 @@ def test_two_servers_each_answer_on_their_own_control_socket_and_outlive_each_ot
 def test_a_worker_has_answered_a_request_through_the_whole_app_before_it_takes_real_ones(tmp_path):
     live = start_server(tmp_path / "warm")
     try:
+        # The access log line is written after the answer went out: wait for it.
+        deadline = time.monotonic() + 30
+        while "GET /api/books/" not in live.log() and time.monotonic() < deadline:
+            time.sleep(0.05)
         log = live.log()
     finally:
         stop_server(live.process)

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 
 from audiobooks.extraction import ocr, page_extraction, pdf_file, pdf_reader, text_layer
 from tests.support.character_error import character_error_rate
 from tests.support.live_server import ROOT
+from tests.support.narration_books import typeset, write_pdf
 from tests.support.pdf_factory import (
     ENGLISH_LINES,
     HINDI_LINES,
@@ -198,6 +201,19 @@ def test_a_broken_hindi_text_layer_is_ocred_instead(tmp_path, broken_layer):
     assert result.method == "ocr"
     assert result.reason.startswith("text layer refused: ")
     assert lines[4] in result.text  # "राष्ट्रपति ..." with its conjuncts, read from the image
+
+
+@pytest.mark.parametrize(("broken_map", "method"), [(None, "text"), (glued_words, "ocr")])
+def test_a_two_column_hindi_layer_is_checked_column_by_column(tmp_path, broken_map, method):
+    book = typeset(title="जल", devanagari=True, chapters=1, paragraphs=3, columns=2)
+    pdf = write_pdf(book, tmp_path / "columns.pdf", scanned=False, broken_map=broken_map)
+
+    result = page_extraction.extract_page(pdf, 1, HINDI_BOOK)
+
+    assert (result.method, result.reason.split(",")[0].split(":")[0]) == (
+        method,
+        "text layer" if method == "text" else "text layer refused",
+    )
 
 
 def test_devanagari_soundness_checks():
@@ -426,3 +442,44 @@ def test_a_page_of_more_text_than_a_printed_page_holds_is_cut_and_marked(tmp_pat
 
     assert (cut.method, cut.chars, cut.truncated) == ("text", 20_000, True)
     assert (whole.method, whole.truncated) == ("text", False) and 10_000 < whole.chars < 20_000
+
+
+def test_the_outline_is_read_whether_bookmarks_name_a_page_or_an_action_going_to_one(tmp_path):
+    source = build_pdf(tmp_path / "three.pdf", [english_page(start=n) for n in range(3)])
+    writer = PdfWriter(clone_from=PdfReader(str(source)))
+    writer.add_outline_item(title="Chapter 1", page_number=0)
+    goto = DictionaryObject(
+        {
+            NameObject("/S"): NameObject("/GoTo"),
+            NameObject("/D"): ArrayObject([writer.pages[2].indirect_reference, NameObject("/Fit")]),
+        }
+    )
+    writer.add_outline_item_dict(
+        DictionaryObject(
+            {NameObject("/Title"): TextStringObject("Chapter 2 by action"), NameObject("/A"): goto}
+        )
+    )
+    writer.write(str(tmp_path / "outlined.pdf"))
+
+    with pdf_reader.PdfReader(tmp_path / "outlined.pdf") as reader:
+        outline = reader.outline()
+
+    assert [(entry["title"], entry["page"], entry["level"]) for entry in outline] == [
+        ("Chapter 1", 1, 0),
+        ("Chapter 2 by action", 3, 0),
+    ]
+
+
+def test_a_word_hyphenated_at_a_line_end_keeps_its_hyphen_and_line_break(tmp_path):
+    """pdfium drops the hyphen and runs the lines together, on a page's last line even into
+    its footer; the page text has them as printed."""
+    book = typeset(title="Tales", devanagari=False, chapters=1, paragraphs=3, footer="Village Press")
+    pdf = write_pdf(book, tmp_path / "hyphens.pdf", scanned=False)
+
+    text = page_extraction.extract_page(pdf, 1, page_extraction.ExtractionOptions(language="eng")).text
+
+    def hyphenated(lines: list[str]) -> list[str]:
+        return [line for line in lines if line.endswith("-") and not line.startswith("-")]  # not "- 1 -"
+
+    assert "\x02" not in text and "Village Press" in text.splitlines()
+    assert hyphenated(text.splitlines()) == hyphenated([line.text for line in book.pages[0]]) != []

@@ -6,6 +6,8 @@ import pytest
 
 from audiobooks.jobs.runners import book_runner
 from audiobooks.models import Book, BookEvent, BookPage
+from tests.support.character_error import character_error_rate
+from tests.support.narration_books import typeset, write_pdf
 from tests.support.pdf_factory import scanned_hindi_book
 from tests.support.sse_client import events_only, parse_stream
 
@@ -101,3 +103,20 @@ def test_only_processing_books_cancel_and_only_failed_or_cancelled_ones_retry(ap
 
     assert (cancel.status_code, cancel.json()["code"]) == (409, "not_cancellable")
     assert (retry.status_code, retry.json()["code"]) == (409, "not_retryable")
+
+
+def test_a_completed_book_offers_its_narration_with_the_outline_as_chapters(api, tmp_path):
+    book = typeset(title="Tales of Water", devanagari=False, chapters=3)
+    book_id = start_upload(api, write_pdf(book, tmp_path / "tales.pdf", scanned=False, outline=True))["id"]
+    assert book_runner().wait_idle(timeout=120)
+
+    completed = BookEvent.objects.get(book_id=book_id, name="completed").data
+    assert completed["text_url"] == f"/api/books/{book_id}/text/"
+    response = api.get(completed["text_url"])
+    assert response.status_code == 200
+    assert character_error_rate(response.content.decode(), book.narration) < 0.02
+    chapters = api.get(f"{completed['text_url']}?format=json").json()["chapters"]
+    assert [(c["title"], c["start_page"]) for c in chapters] == book.chapters
+    assert Book.objects.get(pk=book_id).outline == [
+        {"title": title, "page": page, "level": 0} for title, page in book.chapters
+    ]

@@ -9,7 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from audiobooks.models import Book
+from tests.support.character_error import character_error_rate
 from tests.support.live_server import ROOT
+from tests.support.narration_books import typeset, write_pdf
 from tests.support.pdf_factory import build_pdf, english_page, hindi_page
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the job's thread must see the book
@@ -50,6 +52,19 @@ def test_a_directory_is_walked_and_each_book_gets_a_progress_bar_and_a_summary(u
     assert "(1 OCR, 0 text layer, 0 failed)" in lines[1]
     # tqdm's bar: pages done of total, elapsed<left, and the rate.
     assert "2/2 [" in err and "1/1 [" in err and "page/s]" in err
+
+
+def test_text_out_writes_each_completed_books_narration(user, tmp_path):
+    book = typeset(title="Tales of Water", devanagari=False)
+    pdf = write_pdf(book, tmp_path / "tales.pdf", scanned=False)
+
+    out, _ = import_books(
+        pdf, "--user", user.username, "--language", "english", "--text-out", tmp_path / "text"
+    )
+
+    narration = (tmp_path / "text" / "tales.txt").read_text(encoding="utf-8")
+    assert character_error_rate(narration, book.narration) < 0.02
+    assert f"TEXT      {tmp_path / 'text' / 'tales.txt'}" in out.splitlines()
 
 
 def test_a_book_that_fails_is_reported_and_makes_the_command_fail(user, library):

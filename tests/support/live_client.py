@@ -19,6 +19,7 @@ BOOK_ENDPOINTS = [
     ("get", "/api/books/{id}/pages/1/"),
     ("get", "/api/books/{id}/events/"),
     ("get", "/api/books/{id}/pdf/"),
+    ("get", "/api/books/{id}/text/"),
     ("post", "/api/books/{id}/cancel/"),
     ("post", "/api/books/{id}/retry/"),
 ]
@@ -40,11 +41,11 @@ def upload_stream(server, token, pdf_path, **fields) -> requests.Response:
         )
 
 
-def upload_in_background(server, token, pdf_path) -> dict:
-    """The non-streaming upload (202): the new book's JSON."""
+def upload_in_background(server, token, pdf_path, **fields) -> dict:
+    """The non-streaming upload (202) with the upload's `fields`: the new book's JSON."""
     with open(pdf_path, "rb") as handle:
         response = requests.post(
-            f"{server.url}/api/books/", headers=auth(token), files={"file": handle}, timeout=30
+            f"{server.url}/api/books/", headers=auth(token), files={"file": handle}, data=fields, timeout=60
         )
     assert response.status_code == 202, response.text
     return response.json()

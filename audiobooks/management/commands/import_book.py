@@ -13,6 +13,8 @@ from audiobooks.events import PageProgress
 from audiobooks.jobs.book_actions import create_book_from_upload
 from audiobooks.jobs.runners import book_runner
 from audiobooks.models import Book
+from audiobooks.narration.book_text import plain_text
+from audiobooks.pages.book_narration import narration_of
 from audiobooks.publishing.event_log import follow_events
 
 
@@ -50,8 +52,13 @@ class Command(BaseCommand):
         parser.add_argument("--author", default="")
         parser.add_argument("--language", choices=Book.Language.values, default=Book.Language.HINDI)
         parser.add_argument("--ocr-mode", choices=Book.OcrMode.values, default=Book.OcrMode.AUTO)
+        parser.add_argument(
+            "--text-out",
+            type=Path,
+            help="directory to write each completed book's narration to, as <PDF name>.txt",
+        )
 
-    def handle(self, *args, paths, user, title, author, language, ocr_mode, **options):
+    def handle(self, *args, paths, user, title, author, language, ocr_mode, text_out, **options):
         owner = get_user_model().objects.filter(username=user).first()
         if owner is None:
             raise CommandError(f"no user named {user!r}")
@@ -60,6 +67,8 @@ class Command(BaseCommand):
             raise CommandError("no PDF files found")
         if title and len(pdfs) > 1:
             raise CommandError(f"--title names one book, but {len(pdfs)} PDFs were given")
+        if text_out:
+            text_out.mkdir(parents=True, exist_ok=True)
 
         failed = 0
         for path in pdfs:
@@ -67,6 +76,10 @@ class Command(BaseCommand):
                 path, owner=owner, title=title, author=author, language=language, ocr_mode=ocr_mode
             )
             failed += book is None or book.status != Book.Status.COMPLETED
+            if text_out and book is not None and book.status == Book.Status.COMPLETED:
+                narration_file = text_out / f"{path.stem}.txt"
+                narration_file.write_text(plain_text(narration_of(book=book)), encoding="utf-8")
+                self.stdout.write(f"TEXT      {narration_file}")
         book_runner().wait_idle(timeout=60)
         if failed:
             raise CommandError(f"{failed} of {len(pdfs)} books failed")

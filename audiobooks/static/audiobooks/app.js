@@ -245,6 +245,53 @@ async function loadBooks() {
 async function openBook(book) {
   $("book").hidden = false;
   $("book-title").textContent = book.title;
+  $("download-text").onclick = () => downloadText(book);
+  await Promise.all([showNarration(book), showPages(book)]);
+  $("book-title").focus();
+}
+
+// The narration: chapters of paragraphs, as a narrator reads the book.
+async function showNarration(book) {
+  const box = $("book-narration");
+  box.replaceChildren();
+  $("download-text").hidden = true;
+  const response = await api(`/api/books/${book.id}/text/?format=json`);
+  const body = await response.json();
+  if (!response.ok) {
+    $("narration-status").textContent = `${body.error}: ${body.details}`;
+    return;
+  }
+  $("narration-status").textContent = `${body.chapters.length} chapter(s), ready to narrate.`;
+  $("download-text").hidden = false;
+  for (const chapter of body.chapters) {
+    const section = document.createElement("section");
+    section.className = "chapter";
+    const heading = document.createElement("h3");
+    heading.textContent = chapter.title || "(untitled)";
+    const start = document.createElement("small");
+    start.textContent = ` from page ${chapter.start_page}`;
+    heading.append(start);
+    section.append(heading);
+    for (const paragraph of chapter.paragraphs) {
+      const text = document.createElement("p");
+      text.textContent = paragraph.text;
+      section.append(text);
+    }
+    box.append(section);
+  }
+}
+
+async function downloadText(book) {
+  const response = await api(`/api/books/${book.id}/text/`);
+  if (!response.ok) return;
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = `${book.title}.txt`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000); // after the browser has taken it
+}
+
+async function showPages(book) {
   const list = $("book-pages");
   list.replaceChildren();
   let url = `/api/books/${book.id}/pages/?page_size=100`;
@@ -260,7 +307,6 @@ async function openBook(book) {
     }
     url = body.next && new URL(body.next).pathname + new URL(body.next).search;
   }
-  $("book-title").focus();
 }
 
 // --- Wiring ------------------------------------------------------------------------------
