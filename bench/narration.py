@@ -153,7 +153,7 @@ def run() -> list[str]:
         f"{served['status']} {served['completed_s']:.1f} s after the upload; "
         f"narration CER {served['cer']:.2%}, "
         f"{len(served['left'])} furniture lines left; narrating its stored pages took "
-        f"{served['narrate_s']:.2f} s (done once, in the worker, as the book completes). "
+        f"{served['narrate_s']:.2f} s (done once, by the book's job, as it completes). "
         f"Median of {SERVED_TRIES} GETs: "
         f"`text/` {served['text'] * 1000:.0f} ms, `text/?format=json` {served['json'] * 1000:.0f} ms, "
         f"the book's own `GET /api/books/{{id}}/` {served['book'] * 1000:.0f} ms "
