@@ -1,4 +1,4 @@
-"""A book's narration, derived from its stored pages: computed once, in the worker, when
+"""A book's narration, derived from its stored pages: computed once, by the book's job, when
 the book completes, and kept on the book; a book that stopped otherwise (failed, cancelled)
 or completed before narrations were kept gets it on first request, kept until a retry."""
 
