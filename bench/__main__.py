@@ -1,6 +1,6 @@
 """`make bench`: the seed guide's method and this engine on generated books, in one run.
 
-    python -m bench [BOOK ... | quality | narration | first-request]     (default: all of them)
+    python -m bench [BOOK ... | quality | narration | streams | first-request]     (default: all)
 
 Prints a table per book (pages per minute, seconds to the first finished page, total
 seconds, peak RSS, character error rate against the generated text, each with its ratio
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
-from bench import first_request, narration, quality
+from bench import first_request, narration, quality, streams
 from bench.books import BOOKS, GUIDE_LANGUAGES, materialize
 from tests.support.character_error import normalized
 
@@ -207,6 +207,8 @@ def main(selected: list[str]) -> None:
         report += quality.run()
     if not selected or "narration" in selected:
         report += narration.run()
+    if not selected or "streams" in selected:
+        report += streams.run()
     if not selected or "first-request" in selected:
         report += first_request.run()
     text = "\n".join(report)

@@ -180,17 +180,17 @@ def extract_pages(
     in_flight: int = 2,
     progress_callback: ProgressCallback | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    on_waiting: Callable[[], float | None] = lambda: None,
 ) -> list[PageResult]:
     """Extract `pages`, in parallel on `executor` when given, reporting each as it finishes.
 
     At most `in_flight` pages of this book wait in or run on the executor at once, so
     books sharing an executor take turns instead of one long book queueing all its pages
-    ahead of the next upload's first page. Under gevent this also keeps the event loop
-    turning: text-layer pages never wait on I/O, and a worker with a whole book queued
-    would run it back to back while every stream of the process stalled; with a window
-    the workers run dry and yield every few pages. The callback runs in the caller's thread, in
-    completion order. `should_stop` is asked between pages; once it says yes, pages not
-    yet started are dropped.
+    ahead of the next upload's first page. The callback runs in the caller's thread, in
+    completion order. `should_stop` is asked between pages; once it
+    says yes, pages not yet started are dropped. `on_waiting` is called before each wait
+    for a page: a caller that stores results in batches writes out what is due and says
+    in how many seconds to ask again (None: nothing waits), so no batch waits on a slow page.
     """
     results: list[PageResult] = []
 
@@ -207,9 +207,16 @@ def extract_pages(
                 if should_stop():
                     break
                 finish(extract(page_number))
+                on_waiting()
         else:
             _extract_in_window(
-                extract, pages, executor=executor, size=in_flight, finish=finish, stop=should_stop
+                extract,
+                pages,
+                executor=executor,
+                size=in_flight,
+                finish=finish,
+                stop=should_stop,
+                on_waiting=on_waiting,
             )
     logger.info("extracted %d pages of %s in %.1fs", len(results), pdf_path, time.monotonic() - started)
     return results
@@ -223,8 +230,12 @@ def _extract_in_window(
     size: int,
     finish: ProgressCallback,
     stop: Callable[[], bool],
+    on_waiting: Callable[[], float | None],
 ) -> None:
-    """Keep at most `size` of `pages` on the executor, finishing each as it completes."""
+    """Keep at most `size` of `pages` on the executor, finishing each as it completes.
+    Under gevent the window also keeps the event loop turning: text-layer pages never wait
+    on I/O, and a worker with a whole book queued would run it back to back while every
+    stream stalled."""
     waiting = iter(pages)
     running: set[Future] = set()
 
@@ -235,7 +246,7 @@ def _extract_in_window(
     try:
         top_up()
         while running:
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            done, _ = wait(running, timeout=on_waiting(), return_when=FIRST_COMPLETED)
             for future in done:
                 running.discard(future)
                 finish(future.result())

@@ -109,15 +109,19 @@ def extract(book: Book, *, pages: list[int], store: PageStore, executor: Executo
     try:
         with local_path(book.pdf) as pdf_path:
             save_outline(book, pdf_path=pdf_path)
-            extract_pages(
-                pdf_path,
-                pages=pages,
-                options=extraction_options(book),
-                executor=executor,
-                in_flight=settings.OCR_WORKERS,
-                progress_callback=store.store,
-                should_stop=store.should_stop,
-            )
+            try:
+                extract_pages(
+                    pdf_path,
+                    pages=pages,
+                    options=extraction_options(book),
+                    executor=executor,
+                    in_flight=settings.OCR_WORKERS,
+                    progress_callback=store.store,
+                    should_stop=store.should_stop,
+                    on_waiting=store.flush_due,
+                )
+            finally:
+                store.flush()  # the pages read are kept, even when the rest failed
     except PdfStorageError as exc:
         logger.warning("book %s: %s", book.pk, exc)
         fail_book(

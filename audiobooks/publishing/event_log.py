@@ -19,11 +19,20 @@ from audiobooks.publishing.stream_signal import event_signal
 
 def publish_event(*, book_id: int, event: Event) -> BookEvent:
     """Store `event` as the book's next event. Joins an open transaction if there is one."""
+    return publish_events(book_id=book_id, events=[event])[0]
+
+
+def publish_events(*, book_id: int, events: list[Event]) -> list[BookEvent]:
+    """Store `events` as the book's next ones, in order, taking their sequence numbers at
+    once. Joins an open transaction if there is one; streams are woken once, at commit."""
     with transaction.atomic():
         # The UPDATE holds the book's row lock until commit, so sequence numbers never collide.
-        Book.objects.filter(pk=book_id).update(last_event_seq=F("last_event_seq") + 1)
-        seq = Book.objects.values_list("last_event_seq", flat=True).get(pk=book_id)
-        stored = BookEvent.objects.create(book_id=book_id, seq=seq, name=event.name, data=event.payload())
+        Book.objects.filter(pk=book_id).update(last_event_seq=F("last_event_seq") + len(events))
+        last = Book.objects.values_list("last_event_seq", flat=True).get(pk=book_id)
+        stored = BookEvent.objects.bulk_create(
+            BookEvent(book_id=book_id, seq=seq, name=event.name, data=event.payload())
+            for seq, event in enumerate(events, start=last - len(events) + 1)
+        )
         transaction.on_commit(lambda: _announce(book_id))
     return stored
 

@@ -483,3 +483,35 @@ def test_a_word_hyphenated_at_a_line_end_keeps_its_hyphen_and_line_break(tmp_pat
 
     assert "\x02" not in text and "Village Press" in text.splitlines()
     assert hyphenated(text.splitlines()) == hyphenated([line.text for line in book.pages[0]]) != []
+
+
+def test_while_a_slow_page_runs_the_caller_is_asked_again_when_its_batch_falls_due():
+    """A batching caller returns how soon it must be asked again; the wait for a slow page
+    is cut to that, so a finished page is never held back by the slow one."""
+    asked = []
+    release = threading.Event()
+
+    def on_waiting() -> float | None:
+        asked.append(True)
+        if len(asked) >= 3:
+            release.set()  # the slow page may finish once the caller was asked again twice
+        return 0.01
+
+    def extract(page_number: int) -> page_extraction.PageResult:
+        if page_number == 2:
+            assert release.wait(timeout=60), "the caller was not asked again while page 2 ran"
+        return page_extraction.PageResult(page_number, f"page {page_number}", "text")
+
+    finished = []
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        page_extraction._extract_in_window(
+            extract,
+            [1, 2],
+            executor=executor,
+            size=2,
+            finish=lambda result: finished.append(result.page_number),
+            stop=lambda: False,
+            on_waiting=on_waiting,
+        )
+
+    assert sorted(finished) == [1, 2] and len(asked) >= 3

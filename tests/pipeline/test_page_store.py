@@ -29,7 +29,7 @@ def progress_events(book: Book) -> list[dict]:
 
 
 def test_storing_a_page_saves_it_and_publishes_its_progress(book):
-    store = PageStore(book=book, pages_done=0)
+    store = PageStore(book=book, pages_done=0, batch_seconds=0)
 
     store.store(PageResult(2, "दूसरा पृष्ठ", METHOD_OCR, confidence=88.0))
 
@@ -58,7 +58,7 @@ def test_storing_a_page_saves_it_and_publishes_its_progress(book):
 
 
 def test_each_stored_page_counts_once_and_gets_the_next_event_seq(book):
-    store = PageStore(book=book, pages_done=0)
+    store = PageStore(book=book, pages_done=0, batch_seconds=0)
 
     for number in (3, 1, 4, 2):  # pages finish in any order
         store.store(PageResult(number, f"page {number}", METHOD_TEXT))
@@ -71,7 +71,7 @@ def test_each_stored_page_counts_once_and_gets_the_next_event_seq(book):
 
 
 def test_storing_the_same_page_again_updates_it_without_counting_it_twice(book):
-    store = PageStore(book=book, pages_done=0)
+    store = PageStore(book=book, pages_done=0, batch_seconds=0)
     store.store(PageResult(1, "", METHOD_OCR, error="TimeoutExpired: tesseract"))
 
     store.store(PageResult(1, "second try", METHOD_TEXT))
@@ -90,7 +90,7 @@ def test_storing_the_same_page_again_updates_it_without_counting_it_twice(book):
 
 def test_a_resumed_book_counts_on_from_its_stored_pages(user):
     book = claimed_book(user, pages=3, stored=2)
-    store = PageStore(book=book, pages_done=2)
+    store = PageStore(book=book, pages_done=2, batch_seconds=0)
 
     store.store(PageResult(3, "last page", METHOD_TEXT))
 
@@ -115,7 +115,7 @@ def delete(book: Book) -> None:
     "lose_the_lease", [cancel, take_over, delete], ids=["cancelled", "taken-over", "deleted"]
 )
 def test_once_the_lease_is_lost_nothing_is_stored_and_the_extraction_is_told_to_stop(book, lose_the_lease):
-    store = PageStore(book=book, pages_done=0)
+    store = PageStore(book=book, pages_done=0, batch_seconds=0)
     store.store(PageResult(1, "kept", METHOD_TEXT))
     assert not store.should_stop()
 
@@ -132,9 +132,48 @@ def test_once_the_lease_is_lost_nothing_is_stored_and_the_extraction_is_told_to_
 
 def test_a_store_whose_book_was_never_claimed_stores_nothing(user):
     book = make_book(user, status=Book.Status.PROCESSING, pages=2, stored=0)
-    store = PageStore(book=book, pages_done=0)
+    store = PageStore(book=book, pages_done=0, batch_seconds=0)
 
     store.store(PageResult(1, "text", METHOD_TEXT))
+
+    assert store.should_stop()
+    assert not BookPage.objects.filter(book=book).exists()
+    assert not BookEvent.objects.filter(book=book).exists()
+
+
+def test_pages_wait_for_their_batch_and_are_written_together_with_consecutive_events(book):
+    store = PageStore(book=book, pages_done=0, batch_seconds=60)
+
+    for number in (2, 1, 2):  # page 2 read twice: its last reading is kept, counted once
+        store.store(PageResult(number, f"page {number}", METHOD_TEXT))
+    assert not BookPage.objects.filter(book=book).exists()
+    assert 59 < store.flush_due() <= 60  # due in a minute: nothing written yet
+
+    store.flush()
+
+    assert [(e["page_number"], e["current_page"]) for e in progress_events(book)] == [(2, 1), (1, 2), (2, 2)]
+    assert list(BookEvent.objects.filter(book=book).values_list("seq", flat=True)) == [1, 2, 3]
+    assert BookPage.objects.filter(book=book).count() == 2
+    assert store.flush_due() is None
+
+
+def test_a_full_batch_is_written_at_once_and_a_due_one_when_asked(book):
+    store = PageStore(book=book, pages_done=0, batch_seconds=60, batch_pages=2)
+    store.store(PageResult(1, "one", METHOD_TEXT))
+    store.store(PageResult(2, "two", METHOD_TEXT))
+    assert BookPage.objects.filter(book=book).count() == 2
+
+    store.batch_seconds = 0
+    store.store(PageResult(3, "three", METHOD_TEXT))
+    assert BookPage.objects.filter(book=book).count() == 3
+
+
+def test_a_batch_whose_lease_was_lost_meanwhile_is_dropped(book):
+    store = PageStore(book=book, pages_done=0, batch_seconds=60)
+    store.store(PageResult(1, "read before the cancel", METHOD_TEXT))
+    cancel(book)
+
+    store.flush()
 
     assert store.should_stop()
     assert not BookPage.objects.filter(book=book).exists()
