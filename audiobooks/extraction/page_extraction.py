@@ -187,10 +187,11 @@ def extract_pages(
     At most `in_flight` pages of this book wait in or run on the executor at once, so
     books sharing an executor take turns instead of one long book queueing all its pages
     ahead of the next upload's first page. The callback runs in the caller's thread, in
-    completion order. `should_stop` is asked between pages; once it
-    says yes, pages not yet started are dropped. `on_waiting` is called before each wait
-    for a page: a caller that stores results in batches writes out what is due and says
-    in how many seconds to ask again (None: nothing waits), so no batch waits on a slow page.
+    completion order. `should_stop` is asked between pages; once it says yes, pages not
+    yet started are dropped. `on_waiting` is called before each wait for a page: a caller
+    storing results in batches writes out what is due and says in how many seconds to ask
+    again (None: nothing waits), so no batch waits on a slow page. Without an executor,
+    it is asked after each page.
     """
     results: list[PageResult] = []
 
@@ -203,11 +204,7 @@ def extract_pages(
     with PdfReader(pdf_path, limits=options.reader_limits) as pdf_pages:
         extract = partial(extract_page, pdf_path, options=options, pdf_pages=pdf_pages)
         if executor is None:
-            for page_number in pages:
-                if should_stop():
-                    break
-                finish(extract(page_number))
-                on_waiting()
+            _extract_one_by_one(extract, pages, finish=finish, stop=should_stop, on_waiting=on_waiting)
         else:
             _extract_in_window(
                 extract,
@@ -220,6 +217,21 @@ def extract_pages(
             )
     logger.info("extracted %d pages of %s in %.1fs", len(results), pdf_path, time.monotonic() - started)
     return results
+
+
+def _extract_one_by_one(
+    extract: Callable[[int], PageResult],
+    pages: Iterable[int],
+    *,
+    finish: ProgressCallback,
+    stop: Callable[[], bool],
+    on_waiting: Callable[[], float | None],
+) -> None:
+    for page_number in pages:
+        if stop():
+            break
+        finish(extract(page_number))
+        on_waiting()
 
 
 def _extract_in_window(
@@ -246,7 +258,10 @@ def _extract_in_window(
     try:
         top_up()
         while running:
-            done, _ = wait(running, timeout=on_waiting(), return_when=FIRST_COMPLETED)
+            timeout = on_waiting()
+            if stop():
+                break
+            done, _ = wait(running, timeout=timeout, return_when=FIRST_COMPLETED)
             for future in done:
                 running.discard(future)
                 finish(future.result())

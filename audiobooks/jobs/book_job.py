@@ -1,5 +1,5 @@
-"""The book job: claim the book → the pages still to do → extract them, storing each as it
-lands → finish the book.
+"""The book job: claim the book → the pages still to do → extract them, storing them as they
+land, in batches → finish the book.
 
 Idempotent by page number, so running it again on a half-done book only does the rest.
 """

@@ -81,10 +81,13 @@ class PageStore:
             return
         with transaction.atomic():
             self.still_ours = lease.holds(book_id=self.book.pk, lock=True)
-            if self.still_ours:
-                publish_events(book_id=self.book.pk, events=self._write_pages(batch))
+            if not self.still_ours:
+                return
+            progress = self._write_pages(batch)
+            publish_events(book_id=self.book.pk, events=progress)
+        self.pages_done = progress[-1].current_page  # counted once the batch is in
 
-    def _write_pages(self, batch: list[PageResult]) -> list[events.Event]:
+    def _write_pages(self, batch: list[PageResult]) -> list[events.PageProgress]:
         """Upsert the batch's pages (the last result of a page written twice wins) and make
         their progress events, counting each page once."""
         stored = set(
@@ -99,14 +102,14 @@ class PageStore:
             unique_fields=["book", "page_number"],
             update_fields=PAGE_FIELDS,
         )
-        progress = []
+        progress, pages_done = [], self.pages_done
         for result in batch:
-            self.pages_done += result.page_number not in stored
+            pages_done += result.page_number not in stored
             stored.add(result.page_number)
             progress.append(
                 events.page_progress(
                     book_id=self.book.pk,
-                    pages_done=self.pages_done,
+                    pages_done=pages_done,
                     total_pages=self.book.total_pages,
                     page_number=result.page_number,
                     method=result.method,
@@ -116,6 +119,10 @@ class PageStore:
         return progress
 
     def should_stop(self) -> bool:
+        """Has the book been cancelled, deleted or taken over? Asked between pages, so a
+        cancel is seen at once, not when the batch is written."""
+        if self.still_ours:
+            self.still_ours = lease.holds(book_id=self.book.pk)
         return not self.still_ours
 
 

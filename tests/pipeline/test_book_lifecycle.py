@@ -4,11 +4,12 @@ import time
 
 import pytest
 
+from audiobooks.extraction import page_extraction
 from audiobooks.jobs.runners import book_runner
 from audiobooks.models import Book, BookEvent, BookPage
 from tests.support.character_error import character_error_rate
 from tests.support.narration_books import typeset, write_pdf
-from tests.support.pdf_factory import scanned_hindi_book
+from tests.support.pdf_factory import build_pdf, english_page, scanned_hindi_book
 from tests.support.sse_client import events_only, parse_stream
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -120,3 +121,27 @@ def test_a_completed_book_offers_its_narration_with_the_outline_as_chapters(api,
     assert Book.objects.get(pk=book_id).outline == [
         {"title": title, "page": page, "level": 0} for title, page in book.chapters
     ]
+
+
+def test_pages_read_before_the_extraction_broke_are_kept(api, tmp_path, monkeypatch):
+    read_page = page_extraction.extract_page
+
+    def breaking_on_page_3(pdf_path, page_number, *args, **kwargs):
+        if page_number == 3:
+            raise RuntimeError("the engine broke")
+        return read_page(pdf_path, page_number, *args, **kwargs)
+
+    monkeypatch.setattr(page_extraction, "extract_page", breaking_on_page_3)
+    pdf = build_pdf(tmp_path / "four.pdf", [english_page(start=n) for n in range(4)])
+    with open(pdf, "rb") as handle:
+        book_id = api.post("/api/books/", {"file": handle, "language": "english"}, format="multipart").json()[
+            "id"
+        ]
+    assert book_runner().wait_idle(timeout=120)
+
+    book = Book.objects.get(pk=book_id)
+    assert (book.status, book.error_code) == (Book.Status.FAILED, "ocr_failed")
+    # Page 3 starts once page 1 or 2 is done: what was done by then is kept.
+    stored = set(BookPage.objects.filter(book_id=book_id).values_list("page_number", flat=True))
+    assert stored and stored <= {1, 2}
+    assert "the engine broke" in book.error_message
