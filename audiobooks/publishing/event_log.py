@@ -13,6 +13,7 @@ from django.db.models import F
 
 from audiobooks.events import TERMINAL_EVENTS, Event
 from audiobooks.models import Book, BookEvent
+from audiobooks.publishing.book_feed import book_feeds
 from audiobooks.publishing.redis_bus import event_bus
 from audiobooks.publishing.stream_signal import event_signal
 
@@ -44,13 +45,10 @@ def _announce(book_id: int) -> None:
 
 
 def _release_connection() -> None:
-    """Give the database connection back while a stream waits (re-opened on its next read)."""
+    """Give this stream's database connection back (its request's, or the feed read's) while
+    it waits or a slow client reads: it is re-opened on its next query."""
     if not connection.in_atomic_block:
         connection.close()
-
-
-def _is_processing(book_id: int) -> bool:
-    return Book.objects.filter(pk=book_id, status=Book.Status.PROCESSING).exists()
 
 
 def follow_events(
@@ -61,36 +59,33 @@ def follow_events(
     Yields None when `heartbeat_seconds` pass with nothing to send, so the caller can write
     a keep-alive. Ends when the book is no longer processing (or gone) and every event has
     been sent, which is right after its terminal event, or when the process shuts down.
+    The log is read through the book's feed, shared by every stream of it in this process.
     """
     if event_bus is not None:
         event_bus.listen(on_event=event_signal.notify, on_reconnect=event_signal.wake_all)
-    last_seq = after_seq
-    last_output = time.monotonic()
-
-    def new_events() -> list[BookEvent]:
-        return list(BookEvent.objects.filter(book_id=book_id, seq__gt=last_seq).order_by("seq"))
-
-    while not event_signal.closing:
-        version = event_signal.version(book_id)
-        events = new_events()
-        if events:
-            _release_connection()  # a slow client must not hold a connection while it reads
+    feed = book_feeds.join(book_id)
+    stream = object()
+    try:
+        last_seq, last_output = after_seq, time.monotonic()
+        while not event_signal.closing:
+            version = event_signal.version(book_id)
+            feed.catch_up(version=version, poll_seconds=poll_seconds)
+            _release_connection()
+            events = feed.after(last_seq)
             for event in events:
                 yield event
                 last_seq = event.seq
             # A terminal event ends the stream unless the book was retried after it.
-            if events[-1].name in TERMINAL_EVENTS and not _is_processing(book_id):
+            if not feed.processing and (not events or events[-1].name in TERMINAL_EVENTS):
                 return
-            last_output = time.monotonic()
-            continue
-        if not _is_processing(book_id):
-            # A book finishes in the same transaction as its terminal event, so if it
-            # finished since the read above, that event is visible now.
-            yield from new_events()
-            return
-        if time.monotonic() - last_output >= heartbeat_seconds:
-            yield None
-            last_output = time.monotonic()
-        until_heartbeat = heartbeat_seconds - (time.monotonic() - last_output)
-        _release_connection()
-        event_signal.wait(book_id, version, timeout=max(0.0, min(poll_seconds, until_heartbeat)))
+            if events:
+                last_output = time.monotonic()
+                continue
+            if time.monotonic() - last_output >= heartbeat_seconds:
+                yield None
+                last_output = time.monotonic()
+            until_heartbeat = max(0.0, heartbeat_seconds - (time.monotonic() - last_output))
+            timeout = min(poll_seconds, until_heartbeat) if feed.polls(stream) else until_heartbeat
+            event_signal.wait(book_id, version, timeout=timeout)
+    finally:
+        book_feeds.leave(feed, stream)
