@@ -2,7 +2,8 @@
 
 Publishing wakes streams in this process at once (stream_signal.py), and in other
 processes through the Redis event bus when EVENTS_REDIS_URL is set (redis_bus.py); without
-it they find new events on their next poll of the log (SSE_POLL_SECONDS).
+it, one stream per book in each process finds them on its next poll of the log
+(SSE_POLL_SECONDS) and wakes the others (book_feed.py).
 """
 
 import time
