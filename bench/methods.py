@@ -37,18 +37,12 @@ def guide(pdf_path: str, language: str) -> tuple[dict[int, str], float]:
 def engine(pdf_path: str, language: str) -> tuple[dict[int, str], float]:
     from concurrent.futures import ThreadPoolExecutor
 
-    from audiobooks.extraction.languages import ocr_models
-    from audiobooks.extraction.page_extraction import ExtractionOptions, extract_pages
+    from audiobooks.extraction.page_extraction import extract_pages, options_for_book
     from audiobooks.extraction.pdf_reader import count_pages
 
     started = time.monotonic()
     finished_at = []
-    models = ocr_models(language)
-    options = ExtractionOptions(
-        language=models.language,
-        rescue_language=models.rescue_language,
-        require_devanagari=language == "hindi",
-    )
+    options = options_for_book(language)
     with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
         results = extract_pages(
             pdf_path,

@@ -16,8 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from audiobooks.extraction.languages import ocr_models
-from audiobooks.extraction.page_extraction import ExtractionOptions, extract_page
+from audiobooks.extraction.page_extraction import extract_page, options_for_book
 from tests.support.character_error import character_error_rate
 from tests.support.pdf_factory import (
     ENGLISH_LINES,
@@ -88,12 +87,7 @@ def cases(folder: Path) -> list[Case]:
 
 def engine_reading(case: Case) -> tuple[float, float, str]:
     """(CER, seconds, method) of the engine on the case's page, as a book in its language."""
-    models = ocr_models(case.language)
-    options = ExtractionOptions(
-        language=models.language,
-        rescue_language=models.rescue_language,
-        require_devanagari=case.language == "hindi",
-    )
+    options = options_for_book(case.language)
     started = time.monotonic()
     result = extract_page(case.pdf, 1, options)
     return character_error_rate(result.text, case.truth), time.monotonic() - started, result.method

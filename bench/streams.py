@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from audiobooks.extraction.page_extraction import ExtractionOptions, extract_pages
+from audiobooks.extraction.page_extraction import extract_pages, options_for_book
 from tests.support.live_client import upload_stream, worker_pid
 from tests.support.live_server import start_server, stop_server
 from tests.support.narration_books import typeset, write_pdf
@@ -31,7 +31,7 @@ TARGET_SECONDS = 1.5
 
 def engine_alone(pdf: Path, pages: int) -> float:
     started = time.perf_counter()
-    results = extract_pages(pdf, pages=range(1, pages + 1), options=ExtractionOptions(language="eng"))
+    results = extract_pages(pdf, pages=range(1, pages + 1), options=options_for_book("english"))
     elapsed = time.perf_counter() - started
     assert len(results) == pages and all(result.method == "text" for result in results)
     return elapsed

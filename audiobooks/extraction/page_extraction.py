@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from audiobooks.extraction.languages import ocr_models
 from audiobooks.extraction.ocr import ocr_page, read_band
 from audiobooks.extraction.pdf_file import PageFacts
 from audiobooks.extraction.pdf_reader import PdfReader, ReaderLimits
@@ -53,6 +54,18 @@ class ExtractionOptions:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {self.mode!r}")
+
+
+def options_for_book(book_language: str, **rest) -> ExtractionOptions:
+    """The options for a book in `book_language` (hindi, english or hinglish): its models
+    (languages.py), and for a Hindi book a text layer must be Devanagari; `rest` as given."""
+    models = ocr_models(book_language)
+    return ExtractionOptions(
+        language=models.language,
+        rescue_language=models.rescue_language,
+        require_devanagari=book_language == "hindi",
+        **rest,
+    )
 
 
 @dataclass(frozen=True)

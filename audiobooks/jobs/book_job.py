@@ -15,8 +15,7 @@ from django.utils import timezone
 
 from audiobooks import events
 from audiobooks.errors import ErrorCode
-from audiobooks.extraction.languages import ocr_models
-from audiobooks.extraction.page_extraction import ExtractionOptions, extract_pages
+from audiobooks.extraction.page_extraction import ExtractionOptions, extract_pages, options_for_book
 from audiobooks.extraction.pdf_reader import PdfReader, PdfReaderFailed, reader_limits_from
 from audiobooks.jobs import lease
 from audiobooks.models import Book, BookPage
@@ -89,12 +88,9 @@ def announce_start(book: Book, *, pages_done: int) -> None:
 
 
 def extraction_options(book: Book) -> ExtractionOptions:
-    models = ocr_models(book.language)
-    return ExtractionOptions(
-        language=models.language,
-        rescue_language=models.rescue_language,
+    return options_for_book(
+        book.language,
         mode=book.ocr_mode,
-        require_devanagari=book.language == Book.Language.HINDI,
         dpi=settings.OCR_DPI,
         ocr_timeout=settings.OCR_PAGE_TIMEOUT,
         max_pixels=settings.OCR_MAX_PIXELS,

@@ -19,8 +19,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from audiobooks.extraction.languages import ocr_models
-from audiobooks.extraction.page_extraction import ExtractionOptions, extract_pages
+from audiobooks.extraction.page_extraction import extract_pages, options_for_book
 from audiobooks.extraction.pdf_reader import PdfReader
 from tests.support.pdf_factory import DEVANAGARI_FONT, LATIN_FONT, PAGE_SIZE
 
@@ -293,10 +292,7 @@ def read_book(
 ) -> tuple[list[tuple[int, str]], list]:
     """The pages' text as the engine extracts them, and the PDF's outline."""
     write_pdf(book, path, scanned=scanned, outline=outline)
-    models = ocr_models("hindi" if book.devanagari else "english")
-    options = ExtractionOptions(
-        language=models.language, rescue_language=models.rescue_language, require_devanagari=book.devanagari
-    )
+    options = options_for_book("hindi" if book.devanagari else "english")
     results = {}
     extract_pages(
         path,
