@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -194,8 +195,10 @@ def extract_pages(
     progress_callback: ProgressCallback | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     on_waiting: Callable[[], float | None] = lambda: None,
+    pdf_pages: PdfReader | None = None,
 ) -> list[PageResult]:
-    """Extract `pages`, in parallel on `executor` when given, reporting each as it finishes.
+    """Extract `pages`, in parallel on `executor` when given, reporting each as it finishes;
+    through the caller's `pdf_pages` reader when given (a reader of its own otherwise).
 
     At most `in_flight` pages of this book wait in or run on the executor at once, so
     books sharing an executor take turns instead of one long book queueing all its pages
@@ -203,8 +206,8 @@ def extract_pages(
     completion order. `should_stop` is asked between pages; once it says yes, pages not
     yet started are dropped. `on_waiting` is called before each wait for a page: a caller
     storing results in batches writes out what is due and says in how many seconds to ask
-    again (None: nothing waits), so no batch waits on a slow page. Without an executor,
-    it is asked after each page.
+    again (None: nothing waits), so no batch waits on a slow page (after each page
+    without an executor).
     """
     results: list[PageResult] = []
 
@@ -214,8 +217,8 @@ def extract_pages(
             progress_callback(result)
 
     started = time.monotonic()
-    with PdfReader(pdf_path, limits=options.reader_limits) as pdf_pages:
-        extract = partial(extract_page, pdf_path, options=options, pdf_pages=pdf_pages)
+    with nullcontext(pdf_pages) if pdf_pages else PdfReader(pdf_path, limits=options.reader_limits) as reader:
+        extract = partial(extract_page, pdf_path, options=options, pdf_pages=reader)
         if executor is None:
             _extract_one_by_one(extract, pages, finish=finish, stop=should_stop, on_waiting=on_waiting)
         else:

@@ -102,19 +102,22 @@ def extraction_options(book: Book) -> ExtractionOptions:
 def extract(book: Book, *, pages: list[int], store: PageStore, executor: Executor | None) -> bool:
     """Extract `pages` into `store`; False when the book failed as a whole (then it is marked
     failed). A page that fails alone is stored with its error and does not stop the book."""
+    options = extraction_options(book)
     try:
-        with local_path(book.pdf) as pdf_path:
-            save_outline(book, pdf_path=pdf_path)
+        # One PDF reader (a child process) for the outline and every page.
+        with local_path(book.pdf) as pdf_path, PdfReader(pdf_path, limits=options.reader_limits) as pdf_pages:
+            save_outline(book, pdf_pages=pdf_pages)
             try:
                 extract_pages(
                     pdf_path,
                     pages=pages,
-                    options=extraction_options(book),
+                    options=options,
                     executor=executor,
                     in_flight=settings.OCR_WORKERS,
                     progress_callback=store.store,
                     should_stop=store.should_stop,
                     on_waiting=store.flush_due,
+                    pdf_pages=pdf_pages,
                 )
             finally:
                 store.flush()  # the pages read are kept, even when the rest failed
@@ -134,12 +137,11 @@ def extract(book: Book, *, pages: list[int], store: PageStore, executor: Executo
     return True
 
 
-def save_outline(book: Book, *, pdf_path: str) -> None:
+def save_outline(book: Book, *, pdf_pages: PdfReader) -> None:
     """Keep the PDF's bookmarks for the narration's chapters; a book whose outline cannot be
-    read is narrated without one."""
+    read is narrated without one (and the reader starts a fresh child for the pages)."""
     try:
-        with PdfReader(pdf_path, limits=reader_limits_from(settings)) as reader:
-            book.outline = reader.outline()
+        book.outline = pdf_pages.outline()
     except PdfReaderFailed as exc:
         logger.warning("book %s: outline not read: %s", book.pk, exc)
         book.outline = []
