@@ -392,5 +392,5 @@ def test_malformed_requests_are_client_errors_that_hold_no_one_up(ctx, bystander
         response = make(ctx)
 
     assert (response.status_code, response.json()["code"]) == (status, code), response.text[:300]
-    assert probe.answered_at_once(), probe.seconds
+    assert probe.answered_at_once(), probe.summary()
     assert worker_peak_rss_mb(ctx.server) < 400

@@ -87,7 +87,7 @@ def test_slow_bodies_straight_to_gunicorn_are_cut_off_and_hold_no_one_up(server,
 
     assert [status for status, _ in answers] == [408] * 20
     assert {answer["code"] for _, answer in answers} == {"body_too_slow"}
-    assert probe.answered_at_once(), probe.seconds
+    assert probe.answered_at_once(), probe.summary()
     assert worker_peak_rss_mb(server) < 300
 
 

@@ -129,7 +129,7 @@ def bystander_with_a_book(server, username: str) -> Bystander:
 class ResponsivenessProbe:
     """Another user's requests and streams, one after another on a thread, each timed, while
     something else happens: `with ResponsivenessProbe(server, bystander) as probe: ...`, then
-    `assert probe.answered_at_once(), probe.seconds`. The request lists the bystander's books;
+    `assert probe.answered_at_once(), probe.summary()`. The request lists the bystander's books;
     the stream replays their finished book's events to `completed`."""
 
     # What "at once" means on an idle machine, for a request that normally takes milliseconds.
@@ -174,6 +174,13 @@ class ResponsivenessProbe:
         them for as long as the freeze, which is most of what the bad input takes."""
         enough = all(len(times) >= 2 for times in self.seconds.values())
         return enough and self.slowest < max(self.AT_ONCE_SECONDS, self.duration / 4)
+
+    def summary(self) -> str:
+        """What a failed `answered_at_once` needs to say: the slowest answers against the bound."""
+        bound = max(self.AT_ONCE_SECONDS, self.duration / 4)
+        slowest = {kind: sorted(times, reverse=True)[:5] for kind, times in self.seconds.items()}
+        counts = {kind: len(times) for kind, times in self.seconds.items()}
+        return f"slowest {slowest} of {counts}; bound {bound:.2f} s over a {self.duration:.1f} s probe"
 
     def __enter__(self) -> "ResponsivenessProbe":
         self._started = time.monotonic()
