@@ -127,7 +127,7 @@ else:
     SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)  # the embedded default needs no setup
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "backend.sqlite_pool",
             "NAME": SQLITE_PATH,
             "OPTIONS": {
                 # Jobs write pages while streams read events: WAL lets readers and one writer

@@ -26,12 +26,16 @@ from audiobooks.errors import BookError, ErrorCode
 from audiobooks.jobs.book_actions import cancel_book, create_book_from_upload, delete_book, retry_book
 from audiobooks.models import Book
 from audiobooks.narration.book_text import plain_text
-from audiobooks.publishing.event_log import follow_events
+from audiobooks.publishing.event_log import follow_events, release_connection
 from audiobooks.publishing.stream_quota import stream_place
 from audiobooks.storage.original_pdfs import pdf_download
 
 
 def book_event_stream(*, book_id: int, after_seq: int = 0, on_close: Callable[[], None]):
+    # The request's queries are done: its connection goes back now, not when the stream
+    # first runs, after the headers are written (a thousand streams opening at once would
+    # otherwise each hold one, and each open a new one).
+    release_connection()
     return event_stream_response(
         follow_events(
             book_id=book_id,
@@ -81,7 +85,7 @@ class BookEventsView(APIView):
 
     @extend_schema(parameters=LAST_EVENT_ID, responses=STREAM_RESPONSE)
     def get(self, request, book_id: int):
-        book = selectors.get_book_for_user(user=request.user, book_id=book_id)
+        selectors.ensure_own_book(user=request.user, book_id=book_id)
         raw = request.headers.get("Last-Event-ID") or request.query_params.get("last_event_id") or "0"
         try:
             after_seq = int(raw)
@@ -90,7 +94,7 @@ class BookEventsView(APIView):
                 ErrorCode.INVALID_FIELD, "Invalid Last-Event-ID", "It must be an event id (an integer)."
             ) from exc
         with stream_place(user_id=request.user.pk) as give_back:
-            return book_event_stream(book_id=book.pk, after_seq=max(after_seq, 0), on_close=give_back)
+            return book_event_stream(book_id=book_id, after_seq=max(after_seq, 0), on_close=give_back)
 
 
 class BookListView(ListAPIView):

@@ -1,6 +1,7 @@
 """Reading books: every query is scoped to the owner, so another user's book is a 404."""
 
 from django.db.models import Count, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from audiobooks.errors import BookError, ErrorCode
@@ -24,6 +25,13 @@ def books_for_user(*, user, status: str | None = None) -> QuerySet[Book]:
 
 def get_book_for_user(*, user, book_id: int) -> Book:
     return get_object_or_404(books_for_user(user=user), pk=book_id)
+
+
+def ensure_own_book(*, user, book_id: int) -> None:
+    """404 unless the user owns the book: a stream opens with this one indexed lookup, not
+    the page count `get_book_for_user` adds (a thousand streams of one book open at once)."""
+    if not Book.objects.filter(pk=book_id, user=user).exists():
+        raise Http404("No Book matches the given query.")
 
 
 def pages_of(*, book: Book) -> QuerySet[BookPage]:

@@ -23,14 +23,21 @@ def format_event(event_type: str, data: dict, event_id: int | None = None) -> st
     return "\n".join(lines) + "\n\n"
 
 
-def encode_stream(events: Iterable[BookEvent | None]) -> Iterator[bytes]:
-    """Wire bytes for a followed event log; None items become keep-alive comments."""
+def event_wire(event: BookEvent) -> bytes:
+    """A stored event on the wire. Formatted once per instance: a book's feed hands the same
+    instances to every stream of the book in this process (book_feed.py)."""
+    wire = event.__dict__.get("_wire")
+    if wire is None:
+        wire = event.__dict__["_wire"] = format_event(event.name, event.data, event.seq).encode()
+    return wire
+
+
+def encode_stream(batches: Iterable[list[BookEvent] | None]) -> Iterator[bytes]:
+    """Wire bytes for a followed event log, one chunk per batch; None items become
+    keep-alive comments."""
     yield f"retry: {RETRY_MS}\n\n".encode()
-    for event in events:
-        if event is None:
-            yield PING.encode()
-        else:
-            yield format_event(event.name, event.data, event.seq).encode()
+    for batch in batches:
+        yield PING.encode() if batch is None else b"".join(map(event_wire, batch))
     if event_signal.closing:
         yield SHUTTING_DOWN.encode()
 
@@ -53,7 +60,7 @@ class _ClosingStream:
 
 
 def event_stream_response(
-    events: Iterable[BookEvent | None], *, on_close: Callable[[], None] = lambda: None
+    events: Iterable[list[BookEvent] | None], *, on_close: Callable[[], None] = lambda: None
 ) -> StreamingHttpResponse:
     response = StreamingHttpResponse(
         _ClosingStream(encode_stream(events), on_close), content_type="text/event-stream"

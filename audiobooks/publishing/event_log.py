@@ -45,17 +45,19 @@ def _announce(book_id: int) -> None:
         event_bus.announce(book_id)
 
 
-def _release_connection() -> None:
+def release_connection() -> None:
     """Give this stream's database connection back (its request's, or the feed read's) while
     it waits or a slow client reads: it is re-opened on its next query."""
-    if not connection.in_atomic_block:
+    # Asked on every wake of every stream: most have no connection open to give back.
+    if connection.connection is not None and not connection.in_atomic_block:
         connection.close()
 
 
 def follow_events(
     *, book_id: int, after_seq: int, heartbeat_seconds: float, poll_seconds: float
-) -> Iterator[BookEvent | None]:
-    """Yield the book's events after `after_seq`, then new ones as they come.
+) -> Iterator[list[BookEvent] | None]:
+    """Yield the book's events after `after_seq`, then new ones as they come, in batches:
+    what one read found, so a stream writes a batch of stored pages as one chunk.
 
     Yields None when `heartbeat_seconds` pass with nothing to send, so the caller can write
     a keep-alive. Ends when the book is no longer processing (or gone) and every event has
@@ -71,11 +73,11 @@ def follow_events(
         while not event_signal.closing:
             version = event_signal.version(book_id)
             feed.catch_up(version=version, poll_seconds=poll_seconds)
-            _release_connection()
+            release_connection()
             events = feed.after(last_seq)
-            for event in events:
-                yield event
-                last_seq = event.seq
+            if events:
+                yield events
+                last_seq = events[-1].seq
             # A terminal event ends the stream unless the book was retried after it.
             if not feed.processing and (not events or events[-1].name in TERMINAL_EVENTS):
                 return

@@ -1,7 +1,8 @@
 """The SSE wire format and the renderer that lets DRF accept text/event-stream."""
 
 from audiobooks import events
-from audiobooks.api.sse import EventStreamRenderer, format_event
+from audiobooks.api.sse import PING, EventStreamRenderer, encode_stream, event_wire, format_event
+from audiobooks.models import BookEvent
 from tests.support.sse_client import parse_stream
 
 
@@ -45,3 +46,32 @@ def test_renderer_turns_an_error_body_into_one_error_event():
         "details": "Maximum file size is 50 MB.",
         "code": "too_large",
     }
+
+
+def stored(seq: int, event: events.Event) -> BookEvent:
+    return BookEvent(pk=100 + seq, book_id=7, seq=seq, name=event.name, data=event.payload())
+
+
+def test_a_batch_of_events_goes_out_as_one_chunk_and_a_heartbeat_as_a_ping():
+    batch = [
+        stored(
+            seq,
+            events.page_progress(book_id=7, pages_done=seq, total_pages=2, page_number=seq, method="text"),
+        )
+        for seq in (1, 2)
+    ]
+
+    chunks = list(encode_stream([batch, None]))
+
+    assert chunks[0] == b"retry: 3000\n\n"
+    assert [message.id for message in parse_stream(chunks[1])] == [1, 2]
+    assert chunks[2:] == [PING.encode()]
+
+
+def test_an_event_is_formatted_once_however_many_streams_send_it():
+    event = stored(1, events.Status(stage="extracting", message="Reading"))
+
+    first, again = event_wire(event), event_wire(event)
+
+    assert first is again
+    assert parse_stream(first)[0].data["stage"] == "extracting"

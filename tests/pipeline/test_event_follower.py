@@ -21,7 +21,8 @@ QUICK = 5.0  # how long an answer due "at once" may take on a busy machine
 
 
 class Follower:
-    """`follow_events` running in a thread, what it yields put on a queue as it comes."""
+    """`follow_events` running in a thread, each event it yields (or None, a heartbeat) put
+    on a queue as it comes."""
 
     def __init__(self, book_id: int, *, after_seq: int = 0, heartbeat_seconds: float = 60.0) -> None:
         self.book_id = book_id
@@ -41,7 +42,8 @@ class Follower:
                 heartbeat_seconds=heartbeat_seconds,
                 poll_seconds=POLL_SECONDS,
             ):
-                self.items.put(item)
+                for event in [None] if item is None else item:
+                    self.items.put(event)
         except BaseException as exc:
             self.error = exc
         finally:

@@ -95,10 +95,10 @@ class Command(BaseCommand):
         self.stderr.ending = ""  # the bar redraws its line with \r
         last = None
         with tqdm(total=book.total_pages, desc=book.title[:30], unit="page", file=self.stderr) as bar:
-            for event in follow_events(
+            for batch in follow_events(
                 book_id=book.pk, after_seq=0, heartbeat_seconds=1.0, poll_seconds=settings.SSE_POLL_SECONDS
             ):
-                if event is not None:
+                for event in batch or []:
                     last = event
                     if event.name == PageProgress.name:
                         bar.update(event.data["current_page"] - bar.n)
