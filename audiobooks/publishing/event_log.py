@@ -18,6 +18,9 @@ from audiobooks.publishing.book_feed import book_feeds
 from audiobooks.publishing.redis_bus import event_bus
 from audiobooks.publishing.stream_signal import event_signal
 
+# The most events a stream writes as one chunk (a page_progress event is about 250 bytes).
+BATCH_EVENTS = 100
+
 
 def publish_event(*, book_id: int, event: Event) -> BookEvent:
     """Store `event` as the book's next event. Joins an open transaction if there is one."""
@@ -75,9 +78,10 @@ def follow_events(
             feed.catch_up(version=version, poll_seconds=poll_seconds)
             release_connection()
             events = feed.after(last_seq)
-            if events:
-                yield events
-                last_seq = events[-1].seq
+            # A long replay goes out in slices, so a client that reads slowly holds at most one.
+            for start in range(0, len(events), BATCH_EVENTS):
+                yield events[start : start + BATCH_EVENTS]
+                last_seq = events[min(start + BATCH_EVENTS, len(events)) - 1].seq
             # A terminal event ends the stream unless the book was retried after it.
             if not feed.processing and (not events or events[-1].name in TERMINAL_EVENTS):
                 return

@@ -63,3 +63,21 @@ def test_no_more_than_the_pool_size_stay_open(open_wrapper):
         wrapper.close()
 
     assert len(DatabaseWrapper._idle[wrappers[0]._pool_key()]) == POOL_SIZE
+
+
+def test_a_connection_that_saw_a_database_error_is_closed_for_real(open_wrapper):
+    wrapper = open_wrapper()
+    raw = wrapper.connection
+    wrapper.errors_occurred = True  # as Django marks it when a query fails
+    wrapper.close()
+
+    assert open_wrapper().connection is not raw
+
+
+def test_a_connection_opened_on_another_file_is_not_pooled_under_the_new_one(open_wrapper, tmp_path):
+    wrapper = open_wrapper()
+    raw = wrapper.connection
+    wrapper.settings_dict = {**wrapper.settings_dict, "NAME": str(tmp_path / "renamed.sqlite3")}
+    wrapper.close()
+
+    assert raw not in DatabaseWrapper._idle.get(wrapper._pool_key(), [])

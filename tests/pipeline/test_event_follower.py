@@ -9,7 +9,7 @@ from django.db import connection, transaction
 
 from audiobooks import events
 from audiobooks.models import Book
-from audiobooks.publishing.event_log import follow_events, publish_event
+from audiobooks.publishing.event_log import BATCH_EVENTS, follow_events, publish_event, publish_events
 from audiobooks.publishing.stream_signal import StreamSignal, event_signal
 from tests.support.model_factories import make_book
 
@@ -260,3 +260,15 @@ def test_a_shutdown_just_before_a_wait_is_not_slept_through():
     signal.wait(1, signal.version(1), timeout=POLL_SECONDS)
 
     assert time.monotonic() - started < QUICK
+
+
+def test_a_long_replay_comes_in_slices_so_a_slow_client_holds_one_at_a_time(book):
+    publish_events(book_id=book.pk, events=[status(f"step {n}") for n in range(1, 2 * BATCH_EVENTS + 11)])
+    finish(book, completed(book), status=Book.Status.COMPLETED)
+
+    batches = list(
+        follow_events(book_id=book.pk, after_seq=0, heartbeat_seconds=60, poll_seconds=POLL_SECONDS)
+    )
+
+    assert [len(batch) for batch in batches] == [BATCH_EVENTS, BATCH_EVENTS, 11]
+    assert [event.seq for batch in batches for event in batch] == list(range(1, 2 * BATCH_EVENTS + 12))
