@@ -85,6 +85,9 @@ INSTALLED_APPS = [
 
 # No GZipMiddleware: it buffers streaming responses, which would hold back every SSE event.
 MIDDLEWARE = [
+    # Outermost: a request's database connection goes back once its answer is rendered,
+    # before a slow client reads it (a stream, before its first event is written).
+    "audiobooks.db_connections.release_after_view",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -119,10 +122,20 @@ TEMPLATES = [
 # embedded SQLite file otherwise.
 DATABASE_URL = env_str("DATABASE_URL", "")
 SQLITE_PATH = Path(env_str("SQLITE_PATH", str(VAR_DIR / "db.sqlite3")))
+# Connections each process keeps open to PostgreSQL for its requests, books and streams
+# (psycopg's pool): opening one per request cost more than the request's queries. A request
+# holds one only while its view runs, a stream only while it reads the log. 0: no pool.
+DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 20)
 if DATABASE_URL:
-    # conn_max_age=0: a connection lives for one request; streams also let go of theirs
-    # while they wait, so a thousand idle streams do not hold a thousand connections.
+    # conn_max_age=0: a request gives its connection back (to the pool, if any) when done.
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)}
+    if DATABASE_POOL_SIZE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 0,
+            "max_size": DATABASE_POOL_SIZE,
+            "max_idle": 60,  # seconds an unused connection stays open
+            "timeout": 30,  # seconds a request waits for a free connection
+        }
 else:
     SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)  # the embedded default needs no setup
     DATABASES = {

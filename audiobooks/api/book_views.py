@@ -26,16 +26,12 @@ from audiobooks.errors import BookError, ErrorCode
 from audiobooks.jobs.book_actions import cancel_book, create_book_from_upload, delete_book, retry_book
 from audiobooks.models import Book
 from audiobooks.narration.book_text import plain_text
-from audiobooks.publishing.event_log import follow_events, release_connection
+from audiobooks.publishing.event_log import follow_events
 from audiobooks.publishing.stream_quota import stream_place
 from audiobooks.storage.original_pdfs import pdf_download
 
 
 def book_event_stream(*, book_id: int, after_seq: int = 0, on_close: Callable[[], None]):
-    # The request's queries are done: its connection goes back now, not when the stream
-    # first runs, after the headers are written (a thousand streams opening at once would
-    # otherwise each hold one, and each open a new one).
-    release_connection()
     return event_stream_response(
         follow_events(
             book_id=book_id,

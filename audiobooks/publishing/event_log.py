@@ -9,9 +9,10 @@ it, one stream per book in each process finds them on its next poll of the log
 import time
 from collections.abc import Iterator
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 
+from audiobooks.db_connections import release_connection
 from audiobooks.events import TERMINAL_EVENTS, Event
 from audiobooks.models import Book, BookEvent
 from audiobooks.publishing.book_feed import book_feeds
@@ -46,14 +47,6 @@ def _announce(book_id: int) -> None:
     event_signal.notify(book_id)
     if event_bus is not None:
         event_bus.announce(book_id)
-
-
-def release_connection() -> None:
-    """Give this stream's database connection back (its request's, or the feed read's) while
-    it waits or a slow client reads: it is re-opened on its next query."""
-    # Asked on every wake of every stream: most have no connection open to give back.
-    if connection.connection is not None and not connection.in_atomic_block:
-        connection.close()
 
 
 def follow_events(

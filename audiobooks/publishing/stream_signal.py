@@ -4,12 +4,16 @@ import threading
 
 
 class StreamSignal:
-    """Lets streams sleep until their own book has a new event in this process."""
+    """Lets streams sleep until their own book has a new event in this process.
+
+    A book's sleepers share one `threading.Event`, set (and replaced) at the book's next
+    version: under gevent's monkey-patching that is gevent's Event, which wakes a thousand
+    sleepers in one pass of the loop, where a Condition hands its lock to each in turn."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._versions: dict[int, int] = {}
-        self._conditions: dict[int, threading.Condition] = {}
+        self._next_version: dict[int, threading.Event] = {}
         self._waiters: dict[int, int] = {}
         self.closing = False
 
@@ -21,7 +25,7 @@ class StreamSignal:
 
     def wake_all(self) -> None:
         with self._lock:
-            for book_id in list(self._conditions):
+            for book_id in list(self._next_version):
                 self._bump(book_id)
 
     def version(self, book_id: int) -> int:
@@ -33,10 +37,11 @@ class StreamSignal:
             self._bump(book_id)
 
     def _bump(self, book_id: int) -> None:
-        """A new version for the book, waking its waiters. Call with the lock held."""
+        """A new version for the book, waking its sleepers. Call with the lock held."""
         self._versions[book_id] = self._versions.get(book_id, 0) + 1
-        if book_id in self._conditions:
-            self._conditions[book_id].notify_all()
+        sleepers = self._next_version.pop(book_id, None)
+        if sleepers is not None:
+            sleepers.set()
 
     def waiting(self, book_id: int) -> int:
         """How many streams of this process wait for the book's next event."""
@@ -45,17 +50,20 @@ class StreamSignal:
 
     def wait(self, book_id: int, seen_version: int, timeout: float) -> None:
         with self._lock:
-            condition = self._conditions.setdefault(book_id, threading.Condition(self._lock))
+            # `closing` too: a shutdown that came just before this wait must not be slept through.
+            if self.closing or self._versions.get(book_id, 0) != seen_version:
+                return
+            sleepers = self._next_version.setdefault(book_id, threading.Event())
             self._waiters[book_id] = self._waiters.get(book_id, 0) + 1
-            try:
-                # `closing` too: a shutdown that came just before this wait must not be slept through.
-                condition.wait_for(
-                    lambda: self.closing or self._versions.get(book_id, 0) != seen_version, timeout
-                )
-            finally:
+        try:
+            sleepers.wait(timeout)
+        finally:
+            with self._lock:
                 self._waiters[book_id] -= 1
                 if not self._waiters[book_id]:
-                    del self._waiters[book_id], self._conditions[book_id]
+                    del self._waiters[book_id]
+                    if self._next_version.get(book_id) is sleepers:
+                        del self._next_version[book_id]
 
 
 # One per process: every stream and every publisher of this process meets here.

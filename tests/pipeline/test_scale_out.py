@@ -31,6 +31,8 @@ from tests.support.sse_client import events_only, read_messages
 
 pytestmark = pytest.mark.server
 
+POOL_SIZE = 3
+
 
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory):
@@ -61,6 +63,8 @@ def web(tmp_path_factory, database_url, redis_server):
         # lease would too, but after 600 s); every book here takes less than 20 s.
         BOOK_LEASE_SECONDS="600",
         CELERY_VISIBILITY_TIMEOUT="20",
+        # Fewer pooled connections than the idle-streams test has streams.
+        DATABASE_POOL_SIZE=str(POOL_SIZE),
     )
     yield live
     stop_server(live.process)
@@ -176,7 +180,9 @@ def test_the_stream_delivers_every_event_across_a_redis_restart(
 
 
 def test_idle_streams_hold_no_database_connections(web, token, pdfs, database_url):
-    """No worker runs: the book waits in the queue while five clients follow it."""
+    """No worker runs: the book waits in the queue while five clients follow it. A stream
+    that kept its connection would keep it from the pool, which has fewer than five: the
+    last streams would wait for one, and never reach their first ping."""
     book = upload_in_background(web, token, pdfs[3])
     stop = threading.Event()
     pinged = [threading.Event() for _ in range(5)]
@@ -205,4 +211,4 @@ def test_idle_streams_hold_no_database_connections(web, token, pdfs, database_ur
         requests.delete(f"{web.url}/api/books/{book['id']}/", headers=auth(token), timeout=10)
         for stream in streams:
             stream.join(timeout=10)
-    assert open_connections == 0
+    assert open_connections <= POOL_SIZE  # the pool's idle ones, however many streams
