@@ -161,8 +161,20 @@ def finish_book(*, book: Book, status: str, event: events.Event, **fields) -> bo
 
 
 def complete_book(*, book: Book, duration_s: float) -> None:
-    publish_event(book_id=book.pk, event=events.Status(stage="saving", message="Saving the book..."))
+    """The book is done: `completed`, with the pages that failed alone, unless no page was
+    read at all (say, a language's model missing): then it failed, with the first error."""
     pages = book.pages.all()
+    failed = pages.exclude(error="").order_by("page_number")
+    if book.total_pages and failed.count() == book.total_pages:
+        first = failed.first()
+        fail_book(
+            book=book,
+            code=ErrorCode.OCR_FAILED,
+            error="No page could be read.",
+            details=f"All {book.total_pages} pages failed; page {first.page_number}: {first.error}",
+        )
+        return
+    publish_event(book_id=book.pk, event=events.Status(stage="saving", message="Saving the book..."))
     finish_book(
         book=book,
         status=Book.Status.COMPLETED,

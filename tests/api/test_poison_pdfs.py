@@ -10,6 +10,7 @@ from tests.support.live_client import (
     ResponsivenessProbe,
     auth,
     bystander_with_a_book,
+    stored_page_numbers,
     upload_stream,
     wait_for_book,
     worker_peak_rss_mb,
@@ -65,11 +66,14 @@ def test_pages_that_inflate_to_400_mb_fail_alone(server, attacker, bystander, tm
     with ResponsivenessProbe(server, bystander) as probe, upload_stream(server, attacker, bomb) as response:
         stream = events_only(read_messages(response.iter_content(chunk_size=None)))
 
-    assert stream[-1].event == "completed", stream[-1].data
-    assert stream[-1].data["failed_pages"] == [1, 2, 3]
-    book = wait_for_book(server, attacker, stream[-1].data["book_id"])
-    page = requests.get(f"{book['pages_url']}1/", headers=auth(attacker), timeout=10).json()
-    assert "PDF reader died" in page["error"] and page["text_content"] == ""
+    # No page could be read, so the book failed, with the first page's error.
+    assert stream[-1].event == "error" and stream[-1].data["code"] == "ocr_failed", stream[-1].data
+    details = stream[-1].data["details"]
+    assert details.startswith("All 3 pages failed; page 1: ") and "PDF reader died" in details
+    book_id = next(message.data["book_id"] for message in stream if message.event == "processing_started")
+    book = wait_for_book(server, attacker, book_id)
+    assert book["status"] == "failed"
+    assert stored_page_numbers(server, attacker, book_id) == [1, 2, 3]  # each with its error
     assert probe.answered_at_once(), probe.summary()
 
 

@@ -118,18 +118,35 @@ def test_ocr_mode_ocr_reads_even_a_digital_page_with_tesseract(api, digital_engl
     assert "quick brown fox" in pages[0].text_content
 
 
-def test_a_failing_page_is_stored_empty_with_its_error_and_the_book_completes(api, settings, tmp_path):
-    settings.OCR_PAGE_TIMEOUT = 0.001  # tesseract cannot finish: every OCR page fails
-    pdf = build_pdf(tmp_path / "one.pdf", [hindi_page()])
+def test_a_failing_page_is_stored_empty_with_its_error_and_the_book_completes(api, settings, mixed_pdf):
+    settings.OCR_PAGE_TIMEOUT = 0.001  # tesseract cannot finish: the scanned page fails
 
-    _, body = upload(api, pdf)
+    _, body = upload(api, mixed_pdf, language="hinglish")
 
     completed = events_only(parse_stream(body))[-1]
     assert completed.event == "completed"
-    assert completed.data["failed_pages"] == [1]
-    page = BookPage.objects.get()
+    assert (completed.data["pages_text"], completed.data["failed_pages"]) == (1, [2])
+    page = BookPage.objects.get(page_number=2)
     assert page.text_content == "" and "timeout" in page.error.lower()
     assert Book.objects.get().status == Book.Status.COMPLETED
+
+
+def test_a_book_whose_every_page_fails_ends_failed_with_the_first_pages_error(api, settings, tmp_path):
+    settings.OCR_PAGE_TIMEOUT = 0.001  # as when a language's model is missing: no page reads
+    pdf = build_pdf(tmp_path / "two.pdf", [hindi_page(), hindi_page(start=1)])
+
+    _, body = upload(api, pdf)
+
+    error = events_only(parse_stream(body))[-1]
+    assert error.event == "error" and error.data["code"] == "ocr_failed"
+    assert error.data["error"] == "No page could be read."
+    assert (
+        error.data["details"].startswith("All 2 pages failed; page 1: ")
+        and "timeout" in error.data["details"].lower()
+    )
+    book = Book.objects.get()
+    assert (book.status, book.error_code) == (Book.Status.FAILED, "ocr_failed")
+    assert BookPage.objects.count() == 2  # the pages and their errors stay, for a retry to redo
 
 
 def test_original_pdf_is_kept_and_served_to_its_owner(api, digital_english_pdf):
