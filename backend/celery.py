@@ -2,16 +2,32 @@
 audiobooks/jobs/tasks.py) when CELERY_BROKER_URL is set. Its settings are the CELERY_* names
 in backend/settings.py."""
 
+import logging
 import os
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import worker_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
 app = Celery("backend")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["audiobooks.jobs"])
+
+
+logger = logging.getLogger(__name__)
+
+
+@worker_init.connect
+def refuse_to_start_unless_it_can_read_books(**_) -> None:
+    """A worker without tesseract's models (or pdftoppm, or writable storage) would take books
+    and fail every page: it exits instead, saying what is missing, before taking any."""
+    from audiobooks.readiness import checks_for_ocr, run_checks
+
+    failed = {name: result.detail for name, result in run_checks(checks_for_ocr()).items() if not result.ok}
+    if failed:
+        logger.critical("this worker cannot read books, so it takes none: %s", failed)
+        raise SystemExit(1)
 
 
 @worker_ready.connect

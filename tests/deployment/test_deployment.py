@@ -88,3 +88,17 @@ def test_the_image_has_the_ocr_tools_and_runs_as_a_non_root_user():
         assert re.search(rf"apt-get install[^\n]*\s{package}(\s|$)", DOCKERFILE), package
     user = re.findall(r"^USER (\S+)$", DOCKERFILE, flags=re.M)
     assert user and user[-1] not in ("root", "0")
+
+
+def test_the_web_image_and_service_are_healthy_only_when_ready():
+    healthcheck = re.search(r"^HEALTHCHECK .*?CMD (\[[^\n]*\])$", DOCKERFILE, flags=re.M | re.S).group(1)
+    web_test = SERVICES["web"]["healthcheck"]["test"]
+
+    assert "/readyz" in healthcheck and "/readyz" in " ".join(web_test)
+    # It runs in the slim image, which has Python but no curl.
+    assert yaml.safe_load(healthcheck)[:2] == ["python", "-c"] and web_test[:3] == ["CMD", "python", "-c"]
+    assert SERVICES["nginx"]["depends_on"]["web"]["condition"] == "service_healthy"
+
+
+def test_a_worker_is_healthy_while_it_answers_the_brokers_ping():
+    assert "inspect ping" in " ".join(SERVICES["worker"]["healthcheck"]["test"])

@@ -6,6 +6,7 @@ import sys
 import time
 
 import pytest
+import requests
 from gunicorn.ctl.client import ControlClient, ControlClientError
 
 from tests.support.live_server import ROOT, start_server, stop_server
@@ -88,3 +89,16 @@ def test_a_worker_has_answered_a_request_through_the_whole_app_before_it_takes_r
 
     ready = log.index("ready: warm-up request answered 401")
     assert ready < log.index("GET /api/books/"), "the worker took a request before its warm-up"
+
+
+def test_a_started_server_is_ready_and_says_so_check_by_check(tmp_path):
+    live = start_server(tmp_path / "ready")
+    try:
+        alive = requests.get(f"{live.url}/healthz", timeout=30)
+        ready = requests.get(f"{live.url}/readyz", timeout=30)
+    finally:
+        stop_server(live.process)
+
+    assert alive.status_code == 200
+    assert ready.status_code == 200, ready.text
+    assert set(ready.json()["checks"]) == {"database", "storage", "tesseract", "pdftoppm"}

@@ -212,3 +212,16 @@ def test_idle_streams_hold_no_database_connections(web, token, pdfs, database_ur
         for stream in streams:
             stream.join(timeout=10)
     assert open_connections <= POOL_SIZE  # the pool's idle ones, however many streams
+
+
+def test_a_worker_that_cannot_read_books_exits_before_taking_any(web, tmp_path):
+    env = {**web.env, "TESSDATA_PREFIX": str(tmp_path)}  # no tesseract model at all
+    worker = CeleryWorker("blind", env, tmp_path, wait_ready=False)
+    try:
+        exit_code = worker.process.wait(timeout=60)
+    finally:
+        worker.stop()
+
+    assert exit_code != 0
+    assert "cannot read books, so it takes none" in worker.log() and "Devanagari" in worker.log()
+    assert " ready." not in worker.log()

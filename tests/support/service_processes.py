@@ -125,7 +125,10 @@ class RedisServer:
 
 
 class CeleryWorker:
-    def __init__(self, name: str, env: dict, workdir: Path) -> None:
+    """`celery worker` with the given environment, logging to `workdir`; waited for until it
+    says it is ready, unless `wait_ready` is False."""
+
+    def __init__(self, name: str, env: dict, workdir: Path, *, wait_ready: bool = True) -> None:
         self.name = name
         self.log_path = workdir / f"worker-{name}.log"
         command = [sys.executable, "-m", "celery", *CELERY_WORKER_ARGS, "--hostname", f"{name}@%h"]
@@ -137,9 +140,13 @@ class CeleryWorker:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        wait_until(
-            lambda: " ready." in self.log(), timeout=60, what=f"worker {name} not ready", log=self.log_path
-        )
+        if wait_ready:
+            wait_until(
+                lambda: " ready." in self.log(),
+                timeout=60,
+                what=f"worker {name} not ready",
+                log=self.log_path,
+            )
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

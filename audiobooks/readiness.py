@@ -1,0 +1,143 @@
+"""Is this process ready to take books? Each check named, for `GET /readyz` and for a Celery
+worker deciding whether to start.
+
+Checks: the database answers; the upload and PDF folders are writable (or Cloudinary is
+configured); tesseract runs and has every model a book's language needs (languages.py);
+pdftoppm runs; the broker and the event bus answer, when configured. A failed check says
+why in a line, never with a secret (no URL, no password).
+"""
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+from audiobooks.db_connections import release_connection
+from audiobooks.extraction.languages import OCR_MODELS
+
+# Each tool and service gets this long to answer; an orchestrator polls more often than this.
+CHECK_SECONDS = 5.0
+
+
+class NotReady(Exception):
+    """A check failed; the message says why."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    ok: bool
+    detail: str
+
+    def as_json(self) -> dict:
+        return {"ok": self.ok, "detail": self.detail}
+
+
+def check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    finally:
+        release_connection()
+    return connection.vendor
+
+
+def check_storage() -> str:
+    folders = [Path(settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir())]
+    if not settings.CLOUDINARY_URL:
+        folders.append(Path(settings.MEDIA_ROOT))
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".readyz-"):
+                pass
+        except OSError as exc:
+            raise NotReady(f"{folder} is not writable: {exc.strerror}") from exc
+    where = "Cloudinary (configured, not probed)" if settings.CLOUDINARY_URL else "local disk"
+    return f"uploads and PDFs writable ({where})"
+
+
+def required_models() -> set[str]:
+    """Every tesseract model some book language reads with."""
+    models = set()
+    for choice in OCR_MODELS.values():
+        for language in (choice.language, choice.rescue_language):
+            models.update((language or "").split("+"))
+    return models - {""}
+
+
+def run_tool(*command: str) -> str:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=CHECK_SECONDS)
+    except FileNotFoundError as exc:
+        raise NotReady(f"{command[0]} is not installed") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise NotReady(f"{command[0]} did not answer in {CHECK_SECONDS:g} s") from exc
+    if done.returncode != 0:
+        raise NotReady(f"{command[0]} exited with {done.returncode}: {done.stderr.strip()[:200]}")
+    return done.stdout + done.stderr
+
+
+def check_tesseract() -> str:
+    installed = set(run_tool("tesseract", "--list-langs").split("\n")[1:]) - {""}
+    missing = required_models() - installed
+    if missing:
+        where = os.environ.get("TESSDATA_PREFIX", "tesseract's default tessdata")
+        raise NotReady(f"models missing from {where}: {', '.join(sorted(missing))}")
+    return f"models {', '.join(sorted(required_models()))} installed"
+
+
+def check_pdftoppm() -> str:
+    return run_tool("pdftoppm", "-v").strip().splitlines()[0]
+
+
+def check_broker() -> str:
+    from backend.celery import app
+
+    with app.connection_for_write() as broker:
+        try:
+            broker.ensure_connection(max_retries=1, timeout=CHECK_SECONDS)
+        except Exception as exc:  # kombu raises the transport's own errors
+            raise NotReady(f"the broker does not answer: {type(exc).__name__}") from exc
+    return f"{broker.transport_cls} answers"
+
+
+def check_event_bus() -> str:
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.EVENTS_REDIS_URL, socket_timeout=CHECK_SECONDS).ping()
+    except redis.RedisError as exc:
+        raise NotReady(f"Redis does not answer: {type(exc).__name__}") from exc
+    return "Redis answers"
+
+
+def checks_for_ocr() -> dict[str, Callable[[], str]]:
+    """What reading a book needs on this machine, whatever the process."""
+    return {"tesseract": check_tesseract, "pdftoppm": check_pdftoppm, "storage": check_storage}
+
+
+def checks_for_web() -> dict[str, Callable[[], str]]:
+    checks = {"database": check_database, **checks_for_ocr()}
+    if settings.CELERY_BROKER_URL:
+        checks["broker"] = check_broker
+    if settings.EVENTS_REDIS_URL:
+        checks["event_bus"] = check_event_bus
+    return checks
+
+
+def run_checks(checks: dict[str, Callable[[], str]]) -> dict[str, CheckResult]:
+    results = {}
+    for name, check in checks.items():
+        try:
+            results[name] = CheckResult(True, check())
+        except NotReady as exc:
+            results[name] = CheckResult(False, str(exc))
+        except Exception as exc:  # a check that breaks is a failed check, not a 500
+            first_line = (str(exc).splitlines() or [""])[0][:200]
+            results[name] = CheckResult(False, f"{type(exc).__name__}: {first_line}")
+    return results
