@@ -8,6 +8,7 @@
 """
 
 import functools
+import logging
 import time
 
 from django.conf import settings
@@ -19,6 +20,8 @@ from django.db import IntegrityError, transaction
 
 from audiobooks.errors import BookError, ErrorCode
 from audiobooks.gevent_worker import in_gevent_worker
+
+logger = logging.getLogger(__name__)
 
 
 def register_user(*, username: str, password: str, email: str = ""):
@@ -47,13 +50,20 @@ def _failures_key(username: str) -> str:
 
 
 def note_failed_sign_in(*, username: str) -> None:
-    failures, until = cache.get(_failures_key(username), (0, time.time() + settings.SIGN_IN_LOCK_SECONDS))
-    cache.set(_failures_key(username), (failures + 1, until), timeout=max(1, int(until - time.time())))
+    try:
+        failures, until = cache.get(_failures_key(username), (0, time.time() + settings.SIGN_IN_LOCK_SECONDS))
+        cache.set(_failures_key(username), (failures + 1, until), timeout=max(1, int(until - time.time())))
+    except Exception as exc:  # the shared cache's own errors (Redis away): not counted, not a 500
+        logger.warning("a failed sign-in of %r was not counted: the cache failed (%s)", username, exc)
 
 
 def sign_in_locked_for(*, username: str) -> int:
-    """Seconds until `username` may try again; 0 when it may now."""
-    failures, until = cache.get(_failures_key(username), (0, 0.0))
+    """Seconds until `username` may try again; 0 when it may now (or the cache is away)."""
+    try:
+        failures, until = cache.get(_failures_key(username), (0, 0.0))
+    except Exception as exc:
+        logger.warning("sign-in lock of %r not checked: the cache failed (%s)", username, exc)
+        return 0
     if failures < settings.SIGN_IN_FAILURES_PER_USERNAME:
         return 0
     return max(0, int(until - time.time()) + 1)

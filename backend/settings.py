@@ -259,8 +259,6 @@ CORS_ALLOW_HEADERS = (
     "last-event-id",
 )
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
 # Sign-in: a username is locked after repeated failures (audiobooks/accounts.py), and
 # passwords are hashed off the gevent event loop (same stored format as Django's PBKDF2).
 AUTHENTICATION_BACKENDS = ["audiobooks.accounts.SignInGuardBackend"]
@@ -335,6 +333,22 @@ CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_BOOKS", 4)
 EVENTS_REDIS_URL = env_str(
     "EVENTS_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else ""
 )
+# Throttle counts and sign-in locks, shared by every process (two web workers do not double
+# a limit, a restart does not forget it): in Redis when there is one, else in the database
+# (its table made by migration 0008).
+if EVENTS_REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": EVENTS_REDIS_URL,
+            "KEY_PREFIX": "audiobooks",
+            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+        }
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "audiobooks_cache"}
+    }
 # A stream also re-reads the event log this often: the only way it sees other processes'
 # events without EVENTS_REDIS_URL, and the fallback while Redis is away.
 SSE_POLL_SECONDS = env_float("SSE_POLL_SECONDS", 10.0 if EVENTS_REDIS_URL else 1.0)
