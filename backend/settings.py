@@ -302,6 +302,9 @@ PAGE_TEXT_MAX_CHARS = env_int("PAGE_TEXT_MAX_CHARS", 20_000)
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 # A book whose process has not renewed its lease for this long is taken up by another.
 BOOK_LEASE_SECONDS = env_float("BOOK_LEASE_SECONDS", 60.0)
+# Books finished longer ago keep only their last event (publishing/event_retention.py),
+# pruned hourly by the maintenance thread and by `manage.py prune_events`; 0 keeps all.
+EVENT_RETENTION_DAYS = env_float("EVENT_RETENTION_DAYS", 30.0)
 # A book taken over more often than this from a process that died or stopped answering
 # (it keeps killing or hanging its reader) is failed instead of resumed forever.
 BOOK_MAX_TAKEOVERS = env_int("BOOK_MAX_TAKEOVERS", 3)

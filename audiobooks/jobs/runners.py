@@ -10,7 +10,8 @@
 Either way a book runs through this process's `BookWorker`: the pages of all its books
 share one pool of OCR_WORKERS, so ten uploads still use only as many tesseract processes
 as the machine has cores (and take turns in it, see extract_pages). `start_maintenance`
-renews the leases of the process's books and takes up books whose process died.
+renews the leases of the process's books, takes up books whose process died, and once an
+hour prunes the event logs of books finished long ago (publishing/event_retention.py).
 """
 
 import logging
@@ -24,9 +25,13 @@ from django.db import connections
 
 from audiobooks.jobs import lease
 from audiobooks.jobs.book_job import process_book
+from audiobooks.publishing.event_retention import prune_events
 from backend.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
+
+# How often the maintenance thread prunes old books' event logs (EVENT_RETENTION_DAYS).
+PRUNE_EVERY_SECONDS = 3600
 
 # The Celery task that runs a book (tasks.py); named, so enqueueing needs no import of it.
 RUN_BOOK_TASK = "audiobooks.run_book"
@@ -182,12 +187,24 @@ def start_maintenance() -> None:
     _maintenance[0].start()
 
 
+def prune_if_due(*, pruned_at: float) -> float:
+    """Prune old books' event logs if PRUNE_EVERY_SECONDS have passed since `pruned_at` (a
+    time.monotonic()); returns when they were last pruned."""
+    if settings.EVENT_RETENTION_DAYS <= 0 or time.monotonic() - pruned_at < PRUNE_EVERY_SECONDS:
+        return pruned_at
+    if deleted := prune_events(older_than_days=settings.EVENT_RETENTION_DAYS):
+        logger.info("pruned %s events of books finished long ago", deleted)
+    return time.monotonic()
+
+
 def _maintain() -> None:
     period = settings.BOOK_LEASE_SECONDS / 3
+    pruned_at = float("-inf")
     while True:
         try:
             lease.renew(book_ids=_book_worker().active_book_ids())
             recover_orphans()
+            pruned_at = prune_if_due(pruned_at=pruned_at)
         except Exception:
             logger.exception("book maintenance failed; trying again in %.0fs", period)
         finally:
