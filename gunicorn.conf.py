@@ -11,7 +11,8 @@ bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000
 # instance on the host takes it over and the first to stop deletes it for everyone. Each
 # instance gets its own, named after what it binds; `off` runs without one.
 _var_dir = Path(os.environ.get("APP_VAR_DIR", Path(__file__).resolve().parent / "var"))
-_own_control_socket = _var_dir / "run" / f"gunicorn-{re.sub(r'[^A-Za-z0-9.-]+', '_', bind)}.ctl"
+_bind_name = re.sub(r"[^A-Za-z0-9.-]+", "_", bind)
+_own_control_socket = _var_dir / "run" / f"gunicorn-{_bind_name}.ctl"
 control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", str(_own_control_socket))
 control_socket_disable = control_socket == "off"
 # gevent: one worker holds many open streams; tesseract and pdftoppm run as cooperative
@@ -29,6 +30,24 @@ keepalive = 5
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+
+def on_starting(server):
+    """Each worker writes its metrics to files in PROMETHEUS_MULTIPROC_DIR, and `/metrics`
+    adds up every worker's: a folder of this server's own, emptied as it starts."""
+    import shutil
+
+    folder = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or _var_dir / "run" / f"metrics-{_bind_name}")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)  # the workers forked next inherit it
+
+
+def child_exit(server, worker):
+    """A worker's gauges (open streams, pages in flight) leave the sums when it exits."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def post_worker_init(worker):

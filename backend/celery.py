@@ -30,6 +30,23 @@ def refuse_to_start_unless_it_can_read_books(**_) -> None:
         raise SystemExit(1)
 
 
+@worker_init.connect
+def serve_metrics(**_) -> None:
+    """The worker's own metrics (pages, OCR seconds, pages in flight) on WORKER_METRICS_BIND."""
+    from django.conf import settings
+    from prometheus_client import start_http_server
+
+    if not settings.WORKER_METRICS_BIND:
+        return
+    host, _, port = settings.WORKER_METRICS_BIND.rpartition(":")
+    try:
+        start_http_server(int(port), addr=host or "127.0.0.1")
+    except OSError as exc:  # another worker on this host has the port: it goes without
+        logger.warning("metrics not served on %s: %s", settings.WORKER_METRICS_BIND, exc)
+    else:
+        logger.info("metrics served on http://%s/metrics", settings.WORKER_METRICS_BIND)
+
+
 @worker_ready.connect
 def start_book_maintenance(**_) -> None:
     """Keep this worker's book leases fresh and take up books whose worker died."""

@@ -3,6 +3,7 @@
 The README's Configuration section lists each variable; keep the two in step.
 """
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -302,6 +303,13 @@ PAGE_TEXT_MAX_CHARS = env_int("PAGE_TEXT_MAX_CHARS", 20_000)
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 # A book whose process has not renewed its lease for this long is taken up by another.
 BOOK_LEASE_SECONDS = env_float("BOOK_LEASE_SECONDS", 60.0)
+# Who may read /metrics (and a Celery worker's WORKER_METRICS_BIND): loopback by default.
+METRICS_ALLOWED_NETWORKS = [
+    str(ipaddress.ip_network(network))
+    for network in env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+]
+# Where a Celery worker serves its own metrics (host:port); empty: not served.
+WORKER_METRICS_BIND = env_str("WORKER_METRICS_BIND", "127.0.0.1:9809")
 # Books finished longer ago keep only their last event (publishing/event_retention.py),
 # pruned hourly by the maintenance thread and by `manage.py prune_events`; 0 keeps all.
 EVENT_RETENTION_DAYS = env_float("EVENT_RETENTION_DAYS", 30.0)

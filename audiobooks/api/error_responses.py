@@ -8,6 +8,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework_simplejwt.exceptions import InvalidToken
 
+from audiobooks import metrics
 from audiobooks.errors import HTTP_STATUS, BookError, ErrorCode
 from audiobooks.upload_checks.body_deadline import BodyTooSlow
 
@@ -43,6 +44,13 @@ def describe(detail) -> str:
 
 
 def api_exception_handler(exc, context) -> Response | None:
+    response = error_response(exc, context)
+    if getattr(context.get("view"), "throttle_scope", None) == "uploads":
+        metrics.UPLOAD_REJECTIONS.labels(response.data["code"]).inc()
+    return response
+
+
+def error_response(exc, context) -> Response:
     if isinstance(exc, BookError):
         response = Response(exc.body(), status=exc.http_status)
         if exc.retry_after is not None:

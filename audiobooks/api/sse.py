@@ -1,11 +1,13 @@
 """Server-Sent Events: wire formatting, the DRF renderer, and the streaming response."""
 
 import json
+import time
 from collections.abc import Callable, Iterable, Iterator
 
 from django.http import StreamingHttpResponse
 from rest_framework.renderers import BaseRenderer
 
+from audiobooks import metrics
 from audiobooks.events import Error
 from audiobooks.models import BookEvent
 from audiobooks.publishing.stream_signal import event_signal
@@ -37,7 +39,13 @@ def encode_stream(batches: Iterable[list[BookEvent] | None]) -> Iterator[bytes]:
     keep-alive comments."""
     yield f"retry: {RETRY_MS}\n\n".encode()
     for batch in batches:
-        yield PING.encode() if batch is None else b"".join(map(event_wire, batch))
+        if batch is None:
+            yield PING.encode()
+            continue
+        now = time.time()
+        for event in batch:
+            metrics.EVENT_DELIVERY_SECONDS.observe(now - event.created_at.timestamp())
+        yield b"".join(map(event_wire, batch))
     if event_signal.closing:
         yield SHUTTING_DOWN.encode()
 
@@ -48,14 +56,20 @@ class _ClosingStream:
 
     def __init__(self, chunks: Iterator[bytes], on_close: Callable[[], None]) -> None:
         self.chunks, self.on_close = chunks, on_close
+        self.closed = False
+        metrics.OPEN_STREAMS.inc()
 
     def __iter__(self) -> Iterator[bytes]:
         return self.chunks
 
     def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
         try:
             self.chunks.close()
         finally:
+            metrics.OPEN_STREAMS.dec()
             self.on_close()
 
 

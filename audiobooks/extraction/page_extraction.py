@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -78,6 +78,7 @@ class PageResult:
     error: str = ""
     truncated: bool = False  # the text was cut at the options' max_page_chars
     reason: str = ""  # why this method: the text layer was used, or why it was refused
+    seconds: float = 0.0  # how long reading it took, its wait for the PDF reader included
 
     @property
     def chars(self) -> int:
@@ -95,9 +96,18 @@ def extract_page(
     pdf_pages: PdfReader | None = None,
 ) -> PageResult:
     """Extract one page. Never raises: a failure is a PageResult with `error` set."""
+    started = time.monotonic()
     if pdf_pages is None:
         with PdfReader(pdf_path, limits=options.reader_limits) as own_pages:
-            return extract_page(pdf_path, page_number, options, pdf_pages=own_pages)
+            result = _read_page(pdf_path, page_number, options, own_pages)
+    else:
+        result = _read_page(pdf_path, page_number, options, pdf_pages)
+    return replace(result, seconds=time.monotonic() - started)
+
+
+def _read_page(
+    pdf_path: str | Path, page_number: int, options: ExtractionOptions, pdf_pages: PdfReader
+) -> PageResult:
     method, reason = METHOD_TEXT, ""
     cut = {"max_chars": options.max_page_chars}
     try:

@@ -23,6 +23,7 @@ from typing import Protocol
 from django.conf import settings
 from django.db import connections
 
+from audiobooks import metrics
 from audiobooks.jobs import lease
 from audiobooks.jobs.book_job import process_book
 from audiobooks.publishing.event_retention import prune_events
@@ -48,12 +49,22 @@ class BookRunner(Protocol):
         """Wait for this process's background books; True when none is left."""
 
 
+class CountedPagePool(ThreadPoolExecutor):
+    """The page pool, counting the pages handed to it and not finished (pages in flight)."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        metrics.PAGES_IN_FLIGHT.inc()
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(lambda _: metrics.PAGES_IN_FLIGHT.dec())
+        return future
+
+
 class BookWorker:
     """Runs books in this process, each at most once at a time, on one shared page pool."""
 
     def __init__(self, *, page_workers: int) -> None:
         # Its threads start only as pages arrive.
-        self.page_executor = ThreadPoolExecutor(max_workers=page_workers, thread_name_prefix="page")
+        self.page_executor = CountedPagePool(max_workers=page_workers, thread_name_prefix="page")
         self._lock = threading.Lock()
         self._running: set[int] = set()
 

@@ -5,7 +5,7 @@ import time
 
 from django.db import transaction
 
-from audiobooks import events
+from audiobooks import events, metrics
 from audiobooks.extraction.page_extraction import PageResult
 from audiobooks.jobs import lease
 from audiobooks.models import Book, BookPage
@@ -54,6 +54,8 @@ class PageStore:
         self._first_pending_at = 0.0
 
     def store(self, result: PageResult) -> None:
+        metrics.PAGES.labels(result.method, "failed" if result.error else "read").inc()
+        metrics.PAGE_SECONDS.labels(result.method).observe(result.seconds)
         if not self.still_ours:
             return
         if not self._pending:

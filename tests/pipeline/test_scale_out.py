@@ -18,7 +18,7 @@ from tests.support.live_client import (
     upload_stream,
     wait_for_book,
 )
-from tests.support.live_server import start_server, stop_server
+from tests.support.live_server import free_port, start_server, stop_server
 from tests.support.pdf_factory import scanned_hindi_book
 from tests.support.service_processes import (
     CeleryWorker,
@@ -225,3 +225,19 @@ def test_a_worker_that_cannot_read_books_exits_before_taking_any(web, tmp_path):
     assert exit_code != 0
     assert "cannot read books, so it takes none" in worker.log() and "Devanagari" in worker.log()
     assert " ready." not in worker.log()
+
+
+def test_a_worker_serves_its_own_metrics_on_loopback(web, token, pdfs, tmp_path):
+    bind = f"127.0.0.1:{free_port()}"
+    worker = CeleryWorker("counted", {**web.env, "WORKER_METRICS_BIND": bind}, tmp_path)
+    try:
+        with upload_stream(web, token, pdfs[3], title="Counted") as response:
+            messages = events_only(read_messages(response.iter_content(chunk_size=None)))
+        metrics = requests.get(f"http://{bind}/metrics", timeout=10).text
+    finally:
+        worker.stop()
+
+    assert messages[-1].event == "completed", messages[-1]
+    assert 'audiobooks_pages_total{method="ocr",outcome="read"} 3.0' in metrics
+    assert 'audiobooks_page_seconds_count{method="ocr"} 3.0' in metrics
+    assert "audiobooks_pages_in_flight 0.0" in metrics
