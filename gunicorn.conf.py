@@ -32,6 +32,25 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
 
+if os.environ.get("LOG_FORMAT") == "json":
+    from gunicorn.glogging import Logger
+
+    class JsonLogger(Logger):
+        """gunicorn's own lines (its boot, the access log) as JSON objects too, with the
+        request's ids (audiobooks/log_context.py)."""
+
+        def setup(self, cfg):
+            super().setup(cfg)
+            from audiobooks.log_context import ContextFilter, JsonFormatter
+
+            for log in (self.error_log, self.access_log):
+                for handler in log.handlers:
+                    handler.setFormatter(JsonFormatter())
+                    handler.addFilter(ContextFilter())
+
+    logger_class = JsonLogger
+
+
 def on_starting(server):
     """Each worker writes its metrics to files in PROMETHEUS_MULTIPROC_DIR, and `/metrics`
     adds up every worker's: a folder of this server's own, emptied as it starts."""

@@ -89,6 +89,8 @@ MIDDLEWARE = [
     # Outermost: a request's database connection goes back once its answer is rendered,
     # before a slow client reads it (a stream, before its first event is written).
     "audiobooks.db_connections.release_after_view",
+    # The request's id on its answer (X-Request-ID) and on every log line it writes.
+    "audiobooks.api.request_ids.RequestIdMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -192,7 +194,7 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "audiobooks.api.authentication.ReaderJWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -364,10 +366,20 @@ else:
 # events without EVENTS_REDIS_URL, and the fallback while Redis is away.
 SSE_POLL_SECONDS = env_float("SSE_POLL_SECONDS", 10.0 if EVENTS_REDIS_URL else 1.0)
 
+# text: readable lines, with [book=… user=… request=…] when known; json: one object per line.
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "audiobooks.log_context.ContextFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s"},
+        "json": {"()": "audiobooks.log_context.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

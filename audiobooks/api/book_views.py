@@ -13,6 +13,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audiobooks import log_context
 from audiobooks.api import selectors
 from audiobooks.api.openapi import LAST_EVENT_ID, STREAM_RESPONSE, BookUploadForm
 from audiobooks.api.serializers import (
@@ -57,7 +58,9 @@ def create_book_from_request(request):
         raise BookError(ErrorCode.INVALID_FIELD, "Too many files", "Send exactly one PDF per upload.")
     fields = BookUploadSerializer(data=request.data)
     fields.is_valid(raise_exception=True)
-    return create_book_from_upload(user=request.user, upload=files[0], **fields.validated_data)
+    book = create_book_from_upload(user=request.user, upload=files[0], **fields.validated_data)
+    log_context.book_id.set(book.pk)  # the rest of the request's log lines name the new book
+    return book
 
 
 class BookUploadStreamView(APIView):

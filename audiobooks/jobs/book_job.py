@@ -4,6 +4,7 @@ land, in batches → finish the book.
 Idempotent by page number, so running it again on a half-done book only does the rest.
 """
 
+import contextvars
 import logging
 import time
 from concurrent.futures import Executor
@@ -13,7 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from audiobooks import events
+from audiobooks import events, log_context
 from audiobooks.errors import ErrorCode
 from audiobooks.extraction.page_extraction import ExtractionOptions, extract_pages, options_for_book
 from audiobooks.extraction.pdf_reader import PdfReader, PdfReaderFailed, reader_limits_from
@@ -28,10 +29,18 @@ logger = logging.getLogger(__name__)
 
 
 def process_book(*, book_id: int, executor: Executor | None = None, replacing: str | None = None) -> None:
-    """Run the book's job if its lease can be had; `replacing` names a dead holder."""
+    """Run the book's job if its lease can be had; `replacing` names a dead holder. Every
+    log line of the job, its page threads' too, carries the book's and its owner's ids (in
+    a context of its own, so they do not stay on the calling thread)."""
+    contextvars.copy_context().run(run_job, book_id=book_id, executor=executor, replacing=replacing)
+
+
+def run_job(*, book_id: int, executor: Executor | None, replacing: str | None) -> None:
+    log_context.book_id.set(book_id)
     book = claim(book_id=book_id, replacing=replacing)
     if book is None:
         return
+    log_context.user_id.set(book.user_id)
     started = time.monotonic()
     if not book.pdf.storage.exists(book.pdf.name):
         fail_book(

@@ -14,6 +14,7 @@ renews the leases of the process's books, takes up books whose process died, and
 hour prunes the event logs of books finished long ago (publishing/event_retention.py).
 """
 
+import contextvars
 import logging
 import threading
 import time
@@ -50,11 +51,12 @@ class BookRunner(Protocol):
 
 
 class CountedPagePool(ThreadPoolExecutor):
-    """The page pool, counting the pages handed to it and not finished (pages in flight)."""
+    """The page pool, counting the pages handed to it and not finished (pages in flight);
+    a page runs in its book's context, so its log lines name the book (log_context.py)."""
 
     def submit(self, fn, /, *args, **kwargs):
         metrics.PAGES_IN_FLIGHT.inc()
-        future = super().submit(fn, *args, **kwargs)
+        future = super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
         future.add_done_callback(lambda _: metrics.PAGES_IN_FLIGHT.dec())
         return future
 
