@@ -39,6 +39,7 @@ class ErrorCode(StrEnum):
     TOO_MANY_STREAMS = "too_many_streams"
     SIGN_IN_LOCKED = "sign_in_locked"
     SERVER_ERROR = "server_error"
+    OCR_UNAVAILABLE = "ocr_unavailable"
 
 
 HTTP_STATUS = {
@@ -74,6 +75,7 @@ HTTP_STATUS = {
     ErrorCode.SIGN_IN_LOCKED: 429,
     ErrorCode.SERVER_ERROR: 500,
     ErrorCode.STORAGE_UNAVAILABLE: 503,
+    ErrorCode.OCR_UNAVAILABLE: 503,
 }
 
 

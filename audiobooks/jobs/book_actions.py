@@ -32,6 +32,7 @@ def create_book_from_upload(
     """Validate the upload, store it, create the book and start its job in the background.
     `within_user_limits`: refuse it (429) past the reader's limits; an operator's bulk
     import (import_book) is not held to them."""
+    book_runner().check_can_read_books()
     total_pages = inspect_upload(upload=upload)
     if within_user_limits:
         check_user_limits(user=user, new_pages=total_pages)

@@ -25,9 +25,11 @@ from django.conf import settings
 from django.db import connections
 
 from audiobooks import metrics
+from audiobooks.errors import BookError, ErrorCode
 from audiobooks.jobs import lease
 from audiobooks.jobs.book_job import process_book
 from audiobooks.publishing.event_retention import prune_events
+from audiobooks.readiness import checks_for_ocr, run_checks
 from backend.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -48,6 +50,9 @@ class BookRunner(Protocol):
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait for this process's background books; True when none is left."""
+
+    def check_can_read_books(self) -> None:
+        """Raise (503 ocr_unavailable) if books given to this runner could not be read."""
 
 
 class CountedPagePool(ThreadPoolExecutor):
@@ -129,6 +134,18 @@ class InProcessRunner:
             if again:
                 self.submit(book_id)
 
+    def check_can_read_books(self) -> None:
+        # This process reads the books: it takes none it would fail page by page.
+        failed = {
+            name: result.detail for name, result in run_checks(checks_for_ocr()).items() if not result.ok
+        }
+        if failed:
+            raise BookError(
+                ErrorCode.OCR_UNAVAILABLE,
+                "Books cannot be read here now",
+                "; ".join(f"{name}: {detail}" for name, detail in failed.items()),
+            )
+
     def wait_idle(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         for thread in list(self._threads.values()):
@@ -149,6 +166,9 @@ class CeleryRunner:
 
     def run(self, book_id: int, *, replacing: str | None = None) -> None:
         self.worker.run(book_id, replacing=replacing)
+
+    def check_can_read_books(self) -> None:
+        pass  # the Celery workers read them, and one that cannot exits before taking any
 
     def wait_idle(self, timeout: float) -> bool:
         return True  # nothing runs in the background of this process

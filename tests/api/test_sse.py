@@ -1,5 +1,7 @@
 """The SSE wire format and the renderer that lets DRF accept text/event-stream."""
 
+from django.utils import timezone
+
 from audiobooks import events
 from audiobooks.api.sse import PING, EventStreamRenderer, encode_stream, event_wire, format_event
 from audiobooks.models import BookEvent
@@ -49,7 +51,9 @@ def test_renderer_turns_an_error_body_into_one_error_event():
 
 
 def stored(seq: int, event: events.Event) -> BookEvent:
-    return BookEvent(pk=100 + seq, book_id=7, seq=seq, name=event.name, data=event.payload())
+    return BookEvent(
+        pk=100 + seq, book_id=7, seq=seq, name=event.name, data=event.payload(), created_at=timezone.now()
+    )
 
 
 def test_a_batch_of_events_goes_out_as_one_chunk_and_a_heartbeat_as_a_ping():

@@ -193,3 +193,17 @@ def test_books_share_one_page_pool_capped_by_ocr_workers(user, settings, monkeyp
     assert Book.objects.filter(status=Book.Status.COMPLETED).count() == 3
     assert BookPage.objects.count() == 6
     assert peak == 2  # three books, six pages, never more than OCR_WORKERS at once
+
+
+def test_an_upload_is_refused_while_this_process_cannot_read_books(
+    api, monkeypatch, tmp_path, digital_english_pdf
+):
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))  # an empty folder: no tesseract model
+
+    response, body = upload(api, digital_english_pdf, language="english")
+
+    (error,) = events_only(parse_stream(body))
+    assert response.status_code == 503
+    assert error.data["code"] == "ocr_unavailable" and "Devanagari" in error.data["details"]
+    assert not Book.objects.exists()
+    assert not any((tmp_path / "media").rglob("*.pdf"))
