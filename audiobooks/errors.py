@@ -40,6 +40,8 @@ class ErrorCode(StrEnum):
     SIGN_IN_LOCKED = "sign_in_locked"
     SERVER_ERROR = "server_error"
     OCR_UNAVAILABLE = "ocr_unavailable"
+    VERSION_CONFLICT = "version_conflict"
+    VERSION_REQUIRED = "version_required"
 
 
 HTTP_STATUS = {
@@ -57,6 +59,8 @@ HTTP_STATUS = {
     ErrorCode.NOT_RETRYABLE: 409,
     ErrorCode.STILL_PROCESSING: 409,
     ErrorCode.LENGTH_REQUIRED: 411,
+    ErrorCode.VERSION_CONFLICT: 412,
+    ErrorCode.VERSION_REQUIRED: 428,
     ErrorCode.BODY_TOO_SLOW: 408,
     ErrorCode.TOO_LARGE: 413,
     ErrorCode.NOT_PDF: 415,

@@ -65,7 +65,16 @@ class BookPage(models.Model):
 
     book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="pages")
     page_number = models.PositiveIntegerField()
+    # The page's text: a reader's correction if there is one, else what extraction read.
     text_content = models.TextField(blank=True, default="")
+    # What extraction read, kept beside a correction (pages/page_corrections.py).
+    extracted_text = models.TextField(blank=True, default="")
+    edited_at = models.DateTimeField(null=True, blank=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Bumped by every correction: an edit made against an older version is refused (412).
+    version = models.PositiveIntegerField(default=1)
     method = models.CharField(max_length=8, choices=Method.choices)
     char_count = models.PositiveIntegerField(default=0)
     ocr_confidence = models.FloatField(null=True, blank=True)

@@ -1,6 +1,7 @@
 """The book endpoints, thin: parse the request, call a service or selector, shape the response."""
 
 import json
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -21,12 +22,14 @@ from audiobooks.api.serializers import (
     BookSerializer,
     BookTextSerializer,
     BookUploadSerializer,
+    PageCorrectionSerializer,
 )
 from audiobooks.api.sse import EventStreamRenderer, event_stream_response
 from audiobooks.errors import BookError, ErrorCode
 from audiobooks.jobs.book_actions import cancel_book, create_book_from_upload, delete_book, retry_book
 from audiobooks.models import Book
 from audiobooks.narration.book_text import plain_text
+from audiobooks.pages.page_corrections import correct_page
 from audiobooks.publishing.event_log import follow_events
 from audiobooks.publishing.stream_quota import stream_place
 from audiobooks.storage.original_pdfs import pdf_download
@@ -187,14 +190,44 @@ class BookPageListView(ListAPIView):
         return selectors.pages_of(book=book)
 
 
+def page_response(page) -> Response:
+    return Response(BookPageSerializer(page).data, headers={"ETag": f'"v{page.version}"'})
+
+
+def version_to_correct(request, body: dict) -> int:
+    """The page version an edit was made on: If-Match (the ETag of a GET), or `version`."""
+    match = re.fullmatch(r'(?:W/)?"v(\d+)"', request.headers.get("If-Match", "").strip())
+    if match:
+        return int(match[1])
+    if body.get("version") is not None:
+        return body["version"]
+    raise BookError(
+        ErrorCode.VERSION_REQUIRED,
+        "Version required",
+        "Send If-Match with the page's ETag (or `version`), so an edit made on an older text"
+        " is refused instead of overwriting someone else's.",
+    )
+
+
 class BookPageDetailView(APIView):
     @extend_schema(responses=BookPageSerializer)
     def get(self, request, book_id: int, page_number: int):
-        book = selectors.get_book_for_user(user=request.user, book_id=book_id)
-        page = selectors.pages_of(book=book).filter(page_number=page_number).first()
-        if page is None:
-            raise BookError(ErrorCode.NOT_FOUND, "Page not found", f"Page {page_number} is not stored (yet).")
-        return Response(BookPageSerializer(page).data)
+        return page_response(
+            selectors.page_for_user(user=request.user, book_id=book_id, page_number=page_number)
+        )
+
+    @extend_schema(request=PageCorrectionSerializer, responses=BookPageSerializer)
+    def patch(self, request, book_id: int, page_number: int):
+        page = selectors.page_for_user(user=request.user, book_id=book_id, page_number=page_number)
+        body = PageCorrectionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        corrected = correct_page(
+            page=page,
+            text=body.validated_data["text_content"],
+            editor=request.user,
+            expected_version=version_to_correct(request, body.validated_data),
+        )
+        return page_response(corrected)
 
 
 class PlainTextRenderer(BaseRenderer):

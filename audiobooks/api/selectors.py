@@ -38,6 +38,20 @@ def pages_of(*, book: Book) -> QuerySet[BookPage]:
     return book.pages.order_by("page_number")
 
 
+def page_for_user(*, user, book_id: int, page_number: int) -> BookPage:
+    """A stored page of the user's book; 404 for another's book or a page not stored (yet)."""
+    # Through the book's own pk: an id past SQLite's integers finds nothing there, where a
+    # foreign key lookup would raise.
+    if not Book.objects.filter(pk=book_id, user=user).exists():
+        raise Http404("No Book matches the given query.")
+    page = (
+        BookPage.objects.filter(book__pk=book_id, page_number=page_number).select_related("edited_by").first()
+    )
+    if page is None:
+        raise BookError(ErrorCode.NOT_FOUND, "Page not found", f"Page {page_number} is not stored (yet).")
+    return page
+
+
 def narration_for_user(*, user, book_id: int) -> dict:
     """The book's narration with its id; BookError while it is still being read."""
     book = get_book_for_user(user=user, book_id=book_id)

@@ -92,11 +92,17 @@ class BookSerializer(serializers.ModelSerializer):
 
 
 class BookPageSerializer(serializers.ModelSerializer):
+    edited_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
     class Meta:
         model = BookPage
         fields = [
             "page_number",
             "text_content",
+            "extracted_text",
+            "edited_at",
+            "edited_by",
+            "version",
             "method",
             "method_reason",
             "char_count",
@@ -124,3 +130,15 @@ class BookTextSerializer(serializers.Serializer):
 
     book_id = serializers.IntegerField()
     chapters = NarrationChapterSerializer(many=True)
+
+
+class PageCorrectionSerializer(serializers.Serializer):
+    text_content = serializers.CharField(
+        allow_null=True,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="The corrected text; null goes back to the extracted text",
+    )
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="The version corrected, if not sent as If-Match"
+    )

@@ -17,6 +17,7 @@ BATCH_SECONDS = 0.25
 BATCH_PAGES = 100
 PAGE_FIELDS = [
     "text_content",
+    "extracted_text",
     "method",
     "char_count",
     "ocr_confidence",
@@ -133,6 +134,7 @@ def page_row(book_id: int, result: PageResult) -> BookPage:
         book_id=book_id,
         page_number=result.page_number,
         text_content=result.text,
+        extracted_text=result.text,
         method=result.method,
         char_count=result.chars,
         ocr_confidence=result.confidence,

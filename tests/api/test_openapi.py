@@ -78,6 +78,7 @@ def test_every_endpoint_is_described(schema_document):
         ("GET", "/api/books/{book_id}/pages/"),
         ("GET", "/api/books/{book_id}/text/"),
         ("GET", "/api/books/{book_id}/pages/{page_number}/"),
+        ("PATCH", "/api/books/{book_id}/pages/{page_number}/"),
     }
 
 

@@ -57,6 +57,24 @@ def test_the_read_back_commands_work_as_printed(server, token, tmp_path):
     assert json.loads(outputs[-1])["chapters"][0]["paragraphs"][0]["sentences"][0] == ENGLISH_LINES[0]
 
 
+def test_the_correction_commands_work_as_printed(server, token, tmp_path):
+    pdf = build_pdf(tmp_path / "test.pdf", [english_page(count=6)])
+    book_id = upload_in_background(server, token, pdf, language="english")["id"]
+    assert wait_for_book(server, token, book_id)["status"] == "completed"
+    block = readme_block("curl -s -D - -o /dev/null")
+    block = block.replace("YOUR_TOKEN", token).replace("http://localhost:8000", server.url)
+
+    etag, corrected = (
+        subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60, check=True).stdout
+        for command in block.replace("/books/1/", f"/books/{book_id}/").splitlines()
+    )
+
+    assert etag.strip().lower() == 'etag: "v1"'
+    page = json.loads(corrected)
+    assert (page["text_content"], page["version"]) == ("The corrected first page.", 2)
+    assert page["extracted_text"].startswith("The quick brown fox")
+
+
 def test_the_token_command_in_the_readme_matches_the_demo_user():
     command = readme_block("curl -s -X POST http://localhost:8000/api/auth/token/")
     source = (ROOT / "audiobooks/management/commands/ensure_demo_user.py").read_text()

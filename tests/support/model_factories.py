@@ -14,6 +14,7 @@ def make_book(user, *, title="Kitaab", status=Book.Status.COMPLETED, pages=3, st
             book=book,
             page_number=number,
             text_content=f"पृष्ठ {number}",
+            extracted_text=f"पृष्ठ {number}",
             method="ocr",
             char_count=7,
             ocr_confidence=91.5,
