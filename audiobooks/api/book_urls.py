@@ -18,4 +18,9 @@ urlpatterns = [
         book_views.BookPageDetailView.as_view(),
         name="book-page-detail",
     ),
+    path(
+        "books/<int:book_id>/pages/<int:page_number>/image/",
+        book_views.BookPageImageView.as_view(),
+        name="book-page-image",
+    ),
 ]

@@ -5,7 +5,7 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import FileResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponseNotModified, HttpResponseRedirect
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -30,6 +30,7 @@ from audiobooks.jobs.book_actions import cancel_book, create_book_from_upload, d
 from audiobooks.models import Book
 from audiobooks.narration.book_text import plain_text
 from audiobooks.pages.page_corrections import correct_page
+from audiobooks.pages.page_pictures import describe_picture, ensure_drawn, picture_width, wants_webp
 from audiobooks.publishing.event_log import follow_events
 from audiobooks.publishing.stream_quota import stream_place
 from audiobooks.storage.original_pdfs import pdf_download
@@ -228,6 +229,34 @@ class BookPageDetailView(APIView):
             expected_version=version_to_correct(request, body.validated_data),
         )
         return page_response(corrected)
+
+
+class BookPageImageView(APIView):
+    """The page as a picture, beside its text for proofreading; cached by the browser."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("width", int, description="pixels, 200 to 2000, rounded up to a hundred"),
+            OpenApiParameter("type", str, enum=["png", "webp"], description="default: webp if accepted"),
+        ],
+        responses={
+            (200, "image/png"): OpenApiTypes.BINARY,
+            (200, "image/webp"): OpenApiTypes.BINARY,
+            304: OpenApiResponse(description="The picture named by If-None-Match is still this one."),
+        },
+    )
+    def get(self, request, book_id: int, page_number: int):
+        book = selectors.get_book_for_user(user=request.user, book_id=book_id)
+        width = picture_width(request.query_params.get("width"))
+        webp = wants_webp(
+            requested=request.query_params.get("type"), accept=request.headers.get("Accept", "")
+        )
+        picture = describe_picture(book=book, page_number=page_number, width=width, webp=webp)
+        headers = {"ETag": picture.etag, "Cache-Control": "private, max-age=86400", "Vary": "Accept"}
+        if picture.etag in request.headers.get("If-None-Match", ""):
+            return HttpResponseNotModified(headers=headers)
+        ensure_drawn(book=book, picture=picture, page_number=page_number, width=width)
+        return FileResponse(picture.path.open("rb"), content_type=picture.content_type, headers=headers)
 
 
 class PlainTextRenderer(BaseRenderer):

@@ -11,6 +11,7 @@ from audiobooks.errors import BookError, ErrorCode
 from audiobooks.jobs.book_job import finish_book
 from audiobooks.jobs.runners import book_runner
 from audiobooks.models import Book
+from audiobooks.pages.page_pictures import forget_pictures
 from audiobooks.publishing.event_log import publish_event
 from audiobooks.storage.original_pdfs import PdfStorageError
 from audiobooks.upload_checks.pdf_checks import inspect_upload
@@ -134,4 +135,5 @@ def retry_book(*, book: Book) -> int:
 
 def delete_book(*, book: Book) -> None:
     book.pdf.delete(save=False)
+    forget_pictures(book_id=book.pk)
     book.delete()

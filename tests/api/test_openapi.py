@@ -79,6 +79,7 @@ def test_every_endpoint_is_described(schema_document):
         ("GET", "/api/books/{book_id}/text/"),
         ("GET", "/api/books/{book_id}/pages/{page_number}/"),
         ("PATCH", "/api/books/{book_id}/pages/{page_number}/"),
+        ("GET", "/api/books/{book_id}/pages/{page_number}/image/"),
     }
 
 
