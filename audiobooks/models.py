@@ -46,6 +46,9 @@ class Book(models.Model):
     # What a narrator reads (narration/book_text.py), derived from the pages when the book
     # completes; None until then.
     narration = models.JSONField(null=True, blank=True)
+    # A page to read again with other settings, while the book is processing for it:
+    # {"page", "language", "ocr_mode", "replace_correction"} (jobs/book_actions.py).
+    reread = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

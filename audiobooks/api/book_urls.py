@@ -19,6 +19,11 @@ urlpatterns = [
         name="book-page-detail",
     ),
     path(
+        "books/<int:book_id>/pages/<int:page_number>/reocr/",
+        book_views.BookPageRereadView.as_view(),
+        name="book-page-reocr",
+    ),
+    path(
         "books/<int:book_id>/pages/<int:page_number>/image/",
         book_views.BookPageImageView.as_view(),
         name="book-page-image",

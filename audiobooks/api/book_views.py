@@ -23,10 +23,17 @@ from audiobooks.api.serializers import (
     BookTextSerializer,
     BookUploadSerializer,
     PageCorrectionSerializer,
+    PageRereadSerializer,
 )
 from audiobooks.api.sse import EventStreamRenderer, event_stream_response
 from audiobooks.errors import BookError, ErrorCode
-from audiobooks.jobs.book_actions import cancel_book, create_book_from_upload, delete_book, retry_book
+from audiobooks.jobs.book_actions import (
+    cancel_book,
+    create_book_from_upload,
+    delete_book,
+    reread_page,
+    retry_book,
+)
 from audiobooks.models import Book
 from audiobooks.narration.book_text import plain_text
 from audiobooks.pages.page_corrections import correct_page
@@ -163,6 +170,28 @@ class BookRetryView(APIView):
         book = selectors.get_book_for_user(user=request.user, book_id=book_id)
         with stream_place(user_id=request.user.pk) as give_back:
             after_seq = retry_book(book=book)
+            return book_event_stream(book_id=book.pk, after_seq=after_seq, on_close=give_back)
+
+
+class BookPageRereadView(APIView):
+    """Read one page again with other settings; the response streams like a retry."""
+
+    renderer_classes = [JSONRenderer, EventStreamRenderer]
+    throttle_scope = "uploads"
+
+    @extend_schema(request=PageRereadSerializer, responses=STREAM_RESPONSE)
+    def post(self, request, book_id: int, page_number: int):
+        book = selectors.get_book_for_user(user=request.user, book_id=book_id)
+        fields = PageRereadSerializer(data=request.data)
+        fields.is_valid(raise_exception=True)
+        with stream_place(user_id=request.user.pk) as give_back:
+            after_seq = reread_page(
+                book=book,
+                page_number=page_number,
+                language=fields.validated_data.get("language", book.language),
+                ocr_mode=fields.validated_data["ocr_mode"],
+                replace_correction=fields.validated_data["replace_correction"],
+            )
             return book_event_stream(book_id=book.pk, after_seq=after_seq, on_close=give_back)
 
 

@@ -142,3 +142,13 @@ class PageCorrectionSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         required=False, min_value=1, help_text="The version corrected, if not sent as If-Match"
     )
+
+
+class PageRereadSerializer(serializers.Serializer):
+    language = serializers.ChoiceField(
+        choices=Book.Language.choices, required=False, help_text="Default: the book's"
+    )
+    ocr_mode = serializers.ChoiceField(choices=Book.OcrMode.choices, default=Book.OcrMode.OCR)
+    replace_correction = serializers.BooleanField(
+        default=False, help_text="Let the new reading replace a reader's correction of the page"
+    )

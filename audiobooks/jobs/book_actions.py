@@ -103,32 +103,58 @@ def cancel_book(*, book: Book) -> None:
 def retry_book(*, book: Book) -> int:
     """Process a failed or cancelled book again, skipping its stored pages. Returns the
     sequence number the retry's events come after."""
-    retryable = (Book.Status.FAILED, Book.Status.CANCELLED)
     done = book.pages.count()
-    if book.status in retryable:
+    return reopen_book(
+        book=book,
+        reopenable=(Book.Status.FAILED, Book.Status.CANCELLED),
+        message=f"Retrying: {done} of {book.total_pages} pages already stored",
+    )
+
+
+def reread_page(
+    *, book: Book, page_number: int, language: str, ocr_mode: str, replace_correction: bool = False
+) -> int:
+    """Read one page of a book that is not processing again with `language` and `ocr_mode`.
+    The new reading replaces the page's extracted text; a reader's correction stays the
+    page's text unless `replace_correction`. Returns the sequence number its events come after."""
+    if not 1 <= page_number <= book.total_pages:
+        raise BookError(ErrorCode.NOT_FOUND, "Page not found", f"The book has pages 1 to {book.total_pages}.")
+    return reopen_book(
+        book=book,
+        reopenable=(Book.Status.COMPLETED, Book.Status.FAILED, Book.Status.CANCELLED),
+        message=f"Reading page {page_number} again ({language}, {ocr_mode})",
+        reread={
+            "page": page_number,
+            "language": language,
+            "ocr_mode": ocr_mode,
+            "replace_correction": replace_correction,
+        },
+    )
+
+
+def reopen_book(*, book: Book, reopenable: tuple[str, ...], message: str, reread: dict | None = None) -> int:
+    """Put a finished book back to processing and start its job; its stream goes on after
+    the returned sequence number."""
+    if book.status in reopenable:
         check_user_limits(user=book.user, new_pages=0)
     with transaction.atomic():
-        reopened = Book.objects.filter(pk=book.pk, status__in=retryable).update(
+        reopened = Book.objects.filter(pk=book.pk, status__in=reopenable).update(
             status=Book.Status.PROCESSING,
             error_code="",
             error_message="",
             finished_at=None,
             worker_id="",
             takeovers=0,
-            narration=None,  # made again from the pages when the retry completes
+            narration=None,  # made again from the pages when the book completes
+            reread=reread,
         )
         if not reopened:
             raise BookError(
                 ErrorCode.NOT_RETRYABLE,
-                "Nothing to retry",
-                f"The book is {book.status}; only a failed or cancelled book can be retried.",
+                "Not now",
+                f"The book is {book.status}; this needs a book that is {' or '.join(reopenable)}.",
             )
-        event = publish_event(
-            book_id=book.pk,
-            event=events.Status(
-                stage="stored", message=f"Retrying: {done} of {book.total_pages} pages already stored"
-            ),
-        )
+        event = publish_event(book_id=book.pk, event=events.Status(stage="stored", message=message))
         transaction.on_commit(lambda: book_runner().submit(book.pk), robust=True)
     return event.seq - 1
 

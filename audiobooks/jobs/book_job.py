@@ -48,8 +48,12 @@ def run_job(*, book_id: int, executor: Executor | None, replacing: str | None) -
         )
         return
     Book.objects.filter(pk=book.pk, started_at=None).update(started_at=timezone.now())
-    pages = pages_to_do(book)
-    store = PageStore(book=book, pages_done=book.total_pages - len(pages))
+    pages = [book.reread["page"]] if book.reread else pages_to_do(book)
+    store = PageStore(
+        book=book,
+        pages_done=book.pages.count(),
+        replace_corrections=bool(book.reread and book.reread["replace_correction"]),
+    )
     announce_start(book, pages_done=store.pages_done)
     if extract(book, pages=pages, store=store, executor=executor) and lease.holds(book_id=book.pk):
         complete_book(book=book, duration_s=time.monotonic() - started)
@@ -97,9 +101,11 @@ def announce_start(book: Book, *, pages_done: int) -> None:
 
 
 def extraction_options(book: Book) -> ExtractionOptions:
+    """The book's settings, or those a page is read again with."""
+    reread = book.reread or {}
     return options_for_book(
-        book.language,
-        mode=book.ocr_mode,
+        reread.get("language", book.language),
+        mode=reread.get("ocr_mode", book.ocr_mode),
         dpi=settings.OCR_DPI,
         ocr_timeout=settings.OCR_PAGE_TIMEOUT,
         max_pixels=settings.OCR_MAX_PIXELS,
@@ -162,7 +168,7 @@ def finish_book(*, book: Book, status: str, event: events.Event, **fields) -> bo
     False when the book was no longer processing (cancelled or deleted meanwhile)."""
     with transaction.atomic():
         finished = Book.objects.filter(pk=book.pk, status=Book.Status.PROCESSING).update(
-            status=status, worker_id="", finished_at=timezone.now(), **fields
+            status=status, worker_id="", finished_at=timezone.now(), reread=None, **fields
         )
         if finished:
             publish_event(book_id=book.pk, event=event)

@@ -4,6 +4,7 @@ the job still holds the book."""
 import time
 
 from django.db import transaction
+from django.db.models import F
 
 from audiobooks import events, metrics
 from audiobooks.extraction.page_extraction import PageResult
@@ -45,8 +46,10 @@ class PageStore:
         pages_done: int,
         batch_seconds: float = BATCH_SECONDS,
         batch_pages: int = BATCH_PAGES,
+        replace_corrections: bool = False,
     ) -> None:
         self.book = book
+        self.replace_corrections = replace_corrections
         self.pages_done = pages_done
         self.still_ours = True
         self.batch_seconds = batch_seconds
@@ -99,12 +102,18 @@ class PageStore:
             ).values_list("page_number", flat=True)
         )
         latest = {result.page_number: result for result in batch}
+        corrected = dict(
+            BookPage.objects.filter(
+                book_id=self.book.pk, page_number__in=stored, edited_at__isnull=False
+            ).values_list("page_number", "text_content")
+        )
         BookPage.objects.bulk_create(
             [page_row(self.book.pk, result) for result in latest.values()],
             update_conflicts=True,
             unique_fields=["book", "page_number"],
             update_fields=PAGE_FIELDS,
         )
+        self._settle_read_again_pages(stored, corrected)
         progress, pages_done = [], self.pages_done
         for result in batch:
             pages_done += result.page_number not in stored
@@ -120,6 +129,17 @@ class PageStore:
                 )
             )
         return progress
+
+    def _settle_read_again_pages(self, read_again: set[int], corrected: dict[int, str]) -> None:
+        """A page read again has a new version (an editor on the old one gets a 412), and
+        keeps its reader's correction as its text unless told to replace it."""
+        pages = BookPage.objects.filter(book_id=self.book.pk)
+        pages.filter(page_number__in=read_again).update(version=F("version") + 1)
+        if self.replace_corrections:
+            pages.filter(page_number__in=corrected).update(edited_at=None, edited_by=None)
+            return
+        for page_number, text in corrected.items():
+            pages.filter(page_number=page_number).update(text_content=text, char_count=len(text))
 
     def should_stop(self) -> bool:
         """Has the book been cancelled, deleted or taken over? Asked between pages, so a

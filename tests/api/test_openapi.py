@@ -80,6 +80,7 @@ def test_every_endpoint_is_described(schema_document):
         ("GET", "/api/books/{book_id}/pages/{page_number}/"),
         ("PATCH", "/api/books/{book_id}/pages/{page_number}/"),
         ("GET", "/api/books/{book_id}/pages/{page_number}/image/"),
+        ("POST", "/api/books/{book_id}/pages/{page_number}/reocr/"),
     }
 
 
