@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from tests.support.character_error import character_error_rate
-from tests.support.live_server import ROOT
+from tests.support.live_server import ROOT, free_port, start_server, stop_server
 from tests.support.narration_books import typeset, write_pdf
 from tests.support.pdf_factory import scanned_hindi_book
 from tests.support.service_processes import unavailable
@@ -231,3 +231,42 @@ def test_an_expired_access_token_is_refreshed_without_signing_in_again(page):
         page.wait_for_timeout(100)
     assert page.locator("#auth").is_hidden()
     assert page.get_by_role("button", name="Upload and read").is_visible()
+
+
+def test_a_stream_cut_by_a_server_restart_is_re_attached_by_itself_with_no_page_missing_or_doubled(
+    browser, pdfs, tmp_path
+):
+    # A server of its own, restarted on the same address: the page's origin stays the same.
+    bind = f"127.0.0.1:{free_port()}"
+    live = start_server(tmp_path / "restarted", GUNICORN_BIND=bind, OCR_WORKERS="1")
+    context = browser.new_context(base_url=live.url, viewport={"width": 1000, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    try:
+        sign_up(page)
+        page.evaluate(
+            """() => {
+                window.statuses = [];
+                const status = document.getElementById('status');
+                new MutationObserver(() => window.statuses.push(status.textContent))
+                    .observe(status, {childList: true, characterData: true, subtree: true});
+            }"""
+        )
+        upload(page, pdfs[20], "Beech mein band")
+        page.locator("#pages tr").first.wait_for()
+
+        stop_server(live.process)  # its streams end, asking the client to re-attach
+        page.wait_for_function("() => window.statuses.some(s => s.includes('reconnecting'))")
+        live = start_server(tmp_path / "restarted", GUNICORN_BIND=bind, OCR_WORKERS="1")
+
+        page.get_by_text("Done: 20 pages read").wait_for()
+        numbers = page.locator("#pages tr td:first-child").all_inner_texts()
+        statuses = page.evaluate("() => window.statuses")
+    finally:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "stream-re-attached-after-a-restart.png", full_page=True)
+        context.close()
+        stop_server(live.process)
+
+    assert numbers == [str(number) for number in range(1, 21)]
+    assert any(status.startswith("Reconnected") for status in statuses)

@@ -1,5 +1,6 @@
 // The reference client: JWT sign-in, an upload streamed with fetch() (EventSource cannot
-// POST), re-attaching to a book after a reload with Last-Event-ID, and the read API.
+// POST), re-attaching to a book with Last-Event-ID after a reload or when the stream drops,
+// and the read API.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -133,6 +134,7 @@ async function addPageRow(bookId, pageNumber, method, chars) {
   }
 }
 
+// Returns true for the book's last event (completed or error): its stream is over.
 function onBookEvent(bookId, event) {
   if (event.id !== null) store.set("reading", { bookId, lastEventId: event.id });
   const data = event.data;
@@ -147,13 +149,61 @@ function onBookEvent(bookId, event) {
   if (event.event === "completed") {
     $("progress").value = 100;
     $("status").textContent = `Done: ${data.total_pages} pages read (${data.pages_ocr} by OCR, ${data.pages_text} from the text layer) in ${data.duration_s} s.`;
+  }
+  if (event.event === "error") $("status").textContent = `Stopped: ${data.error}. ${data.details}`;
+  const last = event.event === "completed" || event.event === "error";
+  if (last) {
     store.set("reading", null);
     loadBooks();
   }
-  if (event.event === "error") {
-    $("status").textContent = `Stopped: ${data.error}. ${data.details}`;
-    store.set("reading", null);
-    loadBooks();
+  return last;
+}
+
+// Until the wait is over, or sooner when the browser says it is back online.
+function backOff(milliseconds) {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      window.removeEventListener("online", done);
+      resolve();
+    };
+    const timer = setTimeout(done, milliseconds);
+    window.addEventListener("online", done);
+  });
+}
+
+// Follow a book's stream to its last event. When the stream drops before it (the server
+// restarted, the network went away), re-attach with Last-Event-ID, waiting 1, 2, 4… up to
+// 10 s between tries and trying at once when the browser comes back online. Pages already
+// listed are not listed twice, and the replay brings every event missed meanwhile.
+async function followToTheEnd(bookId, response) {
+  let wait = 1_000;
+  for (;;) {
+    if (response && response.ok) {
+      let over = false;
+      try {
+        await follow(response, (event) => (over = onBookEvent(bookId, event) || over));
+      } catch {
+        // the connection broke mid-read: re-attach below
+      }
+      if (over) return;
+      wait = 1_000;
+    } else if (response && response.status === 404) {
+      return store.set("reading", null); // the book is gone
+    }
+    const reading = store.get("reading");
+    if (!reading || reading.bookId !== bookId) return;
+    $("status").textContent = "Connection lost — reconnecting…";
+    await backOff(wait);
+    wait = Math.min(wait * 2, 10_000);
+    try {
+      response = await api(`/api/books/${bookId}/events/`, {
+        headers: { Accept: "text/event-stream", "Last-Event-ID": String(reading.lastEventId) },
+      });
+      if (response.ok) $("status").textContent = "Reconnected — following the book again.";
+    } catch {
+      response = null; // the server does not answer yet
+    }
   }
 }
 
@@ -180,11 +230,17 @@ async function upload(form) {
     }
     startReading({ title: form.title.value || form.file.files[0].name });
     let bookId = null;
-    await follow(response, (event) => {
-      bookId = bookId || (event.data && event.data.book_id);
-      if (bookId) onBookEvent(bookId, event);
-      else $("status").textContent = event.data.message || "";
-    });
+    let over = false;
+    try {
+      await follow(response, (event) => {
+        bookId = bookId || (event.data && event.data.book_id);
+        if (bookId) over = onBookEvent(bookId, event) || over;
+        else $("status").textContent = event.data.message || "";
+      });
+    } catch {
+      // dropped mid-read: re-attached below, once the book's id is known
+    }
+    if (bookId && !over) await followToTheEnd(bookId, null);
   } catch (error) {
     $("upload-error").textContent = `The upload failed: ${error.message}`;
   } finally {
@@ -208,7 +264,7 @@ async function reattach() {
   const stream = await api(`/api/books/${book.id}/events/`, {
     headers: { Accept: "text/event-stream", "Last-Event-ID": String(reading.lastEventId) },
   });
-  if (stream.ok) await follow(stream, (event) => onBookEvent(book.id, event));
+  await followToTheEnd(book.id, stream);
 }
 
 // --- My books ----------------------------------------------------------------------------
