@@ -97,6 +97,10 @@ def post_worker_init(worker):
 
     def handle_exit(sig, frame):
         worker.handle_exit(sig, frame)
-        gevent.spawn(event_signal.close_streams)  # locks are not for signal handlers
+        # Said at once (a plain assignment is safe here): a page whose tesseract got the same
+        # signal must be seen as stopped, not failed. The waking waits: locks are not for
+        # signal handlers.
+        event_signal.closing = True
+        gevent.spawn(event_signal.close_streams)
 
     signal.signal(signal.SIGTERM, handle_exit)

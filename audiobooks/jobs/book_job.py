@@ -55,7 +55,10 @@ def run_job(*, book_id: int, executor: Executor | None, replacing: str | None) -
         replace_corrections=bool(book.reread and book.reread["replace_correction"]),
     )
     announce_start(book, pages_done=store.pages_done)
-    if extract(book, pages=pages, store=store, executor=executor) and lease.holds(book_id=book.pk):
+    # Completed only with every page stored: an extraction stopped short (this process is
+    # shutting down) leaves the book processing, for the process that resumes it.
+    extracted = extract(book, pages=pages, store=store, executor=executor)
+    if extracted and book.pages.count() == book.total_pages and lease.holds(book_id=book.pk):
         complete_book(book=book, duration_s=time.monotonic() - started)
 
 

@@ -11,6 +11,7 @@ from audiobooks.extraction.page_extraction import PageResult
 from audiobooks.jobs import lease
 from audiobooks.models import Book, BookPage
 from audiobooks.publishing.event_log import publish_events
+from audiobooks.publishing.stream_signal import event_signal
 
 # A page waits at most this long for others to be written with it, so the stream stays
 # live; a text-layer book's pages, done in a millisecond each, go a hundred at a time.
@@ -58,6 +59,11 @@ class PageStore:
         self._first_pending_at = 0.0
 
     def store(self, result: PageResult) -> None:
+        if result.error and event_signal.closing:
+            # This process is stopping, and its tesseract and pdftoppm were stopped with it:
+            # the page did not fail, it is left for whoever resumes the book.
+            self.still_ours = False
+            return
         metrics.PAGES.labels(result.method, "failed" if result.error else "read").inc()
         metrics.PAGE_SECONDS.labels(result.method).observe(result.seconds)
         if not self.still_ours:
@@ -143,9 +149,9 @@ class PageStore:
 
     def should_stop(self) -> bool:
         """Has the book been cancelled, deleted or taken over? Asked between pages, so a
-        cancel is seen at once, not when the batch is written."""
+        cancel is seen at once, not when the batch is written. Or is this process stopping?"""
         if self.still_ours:
-            self.still_ours = lease.holds(book_id=self.book.pk)
+            self.still_ours = not event_signal.closing and lease.holds(book_id=self.book.pk)
         return not self.still_ours
 
 

@@ -2,6 +2,7 @@
 a real gunicorn server: sign up, upload, watch pages arrive, reload and re-attach, errors.
 Screenshots go to test-artifacts/."""
 
+import re
 import shutil
 import time
 import uuid
@@ -12,7 +13,7 @@ from playwright.sync_api import expect, sync_playwright
 from tests.support.character_error import character_error_rate
 from tests.support.live_server import ROOT, free_port, start_server, stop_server
 from tests.support.narration_books import typeset, write_pdf
-from tests.support.pdf_factory import scanned_hindi_book
+from tests.support.pdf_factory import build_pdf, english_page, scanned_hindi_book
 from tests.support.service_processes import unavailable
 
 pytestmark = pytest.mark.server
@@ -259,7 +260,8 @@ def test_a_stream_cut_by_a_server_restart_is_re_attached_by_itself_with_no_page_
         page.wait_for_function("() => window.statuses.some(s => s.includes('reconnecting'))")
         live = start_server(tmp_path / "restarted", GUNICORN_BIND=bind, OCR_WORKERS="1")
 
-        page.get_by_text("Done: 20 pages read").wait_for()
+        # Every page read: one whose tesseract was stopped with the server is read again.
+        page.get_by_text("Done: 20 pages read (20 by OCR").wait_for()
         numbers = page.locator("#pages tr td:first-child").all_inner_texts()
         statuses = page.evaluate("() => window.statuses")
     finally:
@@ -270,3 +272,72 @@ def test_a_stream_cut_by_a_server_restart_is_re_attached_by_itself_with_no_page_
 
     assert numbers == [str(number) for number in range(1, 21)]
     assert any(status.startswith("Reconnected") for status in statuses)
+
+
+def test_the_proofreader_shows_each_page_beside_its_text_and_saves_corrections_into_the_narration(
+    page, server, tmp_path
+):
+    sign_up(page)
+    pdf = build_pdf(
+        tmp_path / "two.pdf", [english_page(count=8, scanned=False), english_page(count=8, start=3)]
+    )
+    upload(page, pdf, "Proof Sheets", language="english")
+    page.get_by_text("Done: 2 pages read").wait_for()
+
+    page.get_by_role("button", name="Read Proof Sheets").click()
+    expect(page.locator("#proof-title")).to_have_text("Proofread page 1 of 2")
+    page.wait_for_function("() => document.getElementById('page-image').naturalWidth > 0")
+    expect(page.get_by_label("Text of this page")).to_have_value(re.compile("The quick brown fox"))
+    book_id = page.evaluate("() => proof.book.id")
+
+    page.get_by_label("Text of this page").fill("A corrected line for the narrator.")
+    page.get_by_role("button", name="Save correction").click()
+    expect(page.locator("#proof-status")).to_have_text("Saved (version 2).")
+    expect(page.locator("#book-narration")).to_contain_text("A corrected line for the narrator.")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "proofreader.png", full_page=True)
+
+    # Another editor saves version 3 meanwhile; this one's edit on version 2 is refused.
+    page.evaluate(
+        """async (bookId) => {
+            const token = JSON.parse(localStorage.getItem('tokens')).access;
+            await fetch(`/api/books/${bookId}/pages/1/`, {method: 'PATCH', headers: {
+                Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'If-Match': '"v2"'},
+                body: JSON.stringify({text_content: "The other editor's line."})});
+        }""",
+        book_id,
+    )
+    page.get_by_label("Text of this page").fill("My late edit.")
+    page.get_by_role("button", name="Save correction").click()
+    expect(page.locator("#proof-status")).to_contain_text("Not saved. The page changed meanwhile")
+    expect(page.get_by_label("Text of this page")).to_have_value("My late edit.")
+
+    # Alt+arrows move between pages; the first page's picture is fetched once, then cached.
+    page.keyboard.press("Alt+ArrowRight")
+    expect(page.locator("#proof-title")).to_have_text("Proofread page 2 of 2")
+    page.keyboard.press("Alt+ArrowLeft")
+    expect(page.locator("#proof-title")).to_have_text("Proofread page 1 of 2")
+    expect(page.get_by_label("Text of this page")).to_have_value("The other editor's line.")
+    page.wait_for_function("() => document.getElementById('page-image').naturalWidth > 0")
+    fetched = [line for line in server.log().splitlines() if f"/api/books/{book_id}/pages/1/image/" in line]
+    assert len(fetched) == 1, fetched
+
+
+def test_on_a_phone_the_page_picture_and_its_text_are_stacked(browser, server, tmp_path):
+    context = browser.new_context(base_url=server.url, viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        sign_up(page)
+        upload(page, build_pdf(tmp_path / "one.pdf", [english_page(scanned=False)]), "Phone Proof", "english")
+        page.get_by_text("Done: 1 pages read").wait_for()
+        page.get_by_role("button", name="Read Phone Proof").click()
+        page.wait_for_function("() => document.getElementById('page-image').naturalWidth > 0")
+        picture = page.locator("#page-image").bounding_box()
+        text = page.get_by_label("Text of this page").bounding_box()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "proofreader-phone.png", full_page=True)
+        assert text["y"] >= picture["y"] + picture["height"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    finally:
+        context.close()

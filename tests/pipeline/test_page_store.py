@@ -6,6 +6,7 @@ from audiobooks.extraction.page_extraction import METHOD_OCR, METHOD_TEXT, PageR
 from audiobooks.jobs import lease
 from audiobooks.models import Book, BookEvent, BookPage
 from audiobooks.pages.page_store import PageStore
+from audiobooks.publishing.stream_signal import event_signal
 from tests.support.model_factories import make_book
 
 pytestmark = pytest.mark.django_db
@@ -178,3 +179,20 @@ def test_a_batch_whose_lease_was_lost_meanwhile_is_dropped(book):
     assert store.should_stop()
     assert not BookPage.objects.filter(book=book).exists()
     assert not BookEvent.objects.filter(book=book).exists()
+
+
+@pytest.fixture
+def stopping():
+    """This process is shutting down (gunicorn's SIGTERM), as its children were told too."""
+    event_signal.closing = True
+    yield
+    event_signal.closing = False
+
+
+def test_a_page_that_failed_because_the_process_is_stopping_is_left_for_the_resumed_book(book, stopping):
+    store = PageStore(book=book, pages_done=0, batch_seconds=0)
+
+    store.store(PageResult(1, "", METHOD_OCR, error="TesseractError: (-15, '')"))
+
+    assert not BookPage.objects.filter(book=book).exists()
+    assert store.should_stop()

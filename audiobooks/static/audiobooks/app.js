@@ -347,22 +347,111 @@ async function downloadText(book) {
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000); // after the browser has taken it
 }
 
+// --- Proofreading: each page's picture beside its text; corrections saved with If-Match -----
+
+// A page OCR read with a mean word confidence below this is flagged for a closer look.
+const LOW_CONFIDENCE = 70;
+const proof = { book: null, pages: [], index: 0, version: null, imageUrl: null };
+
+function flagOf(page) {
+  if (page.error) return `failed: ${page.error}`;
+  if (page.method === "ocr" && page.ocr_confidence !== null && page.ocr_confidence < LOW_CONFIDENCE)
+    return `low OCR confidence (${Math.round(page.ocr_confidence)}%)`;
+  return "";
+}
+
 async function showPages(book) {
-  const list = $("book-pages");
-  list.replaceChildren();
+  proof.book = book;
+  proof.pages = [];
   let url = `/api/books/${book.id}/pages/?page_size=100`;
   while (url) {
     const response = await api(url);
     if (!response.ok) break;
     const body = await response.json();
-    for (const page of body.results) {
-      const item = document.createElement("li");
-      item.value = page.page_number;
-      item.textContent = page.text_content || page.error || "(no text)";
-      list.append(item);
-    }
+    proof.pages.push(...body.results);
     url = body.next && new URL(body.next).pathname + new URL(body.next).search;
   }
+  $("proof-count").textContent = String(book.total_pages);
+  $("page-text").lang = book.language === "english" ? "en" : "hi";
+  listPages();
+  if (proof.pages.length) await showProofPage(0);
+}
+
+function listPages() {
+  const list = $("book-pages");
+  list.replaceChildren();
+  proof.pages.forEach((page, index) => {
+    const item = document.createElement("li");
+    item.value = page.page_number;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = index === proof.index ? "secondary current" : "secondary";
+    const flag = flagOf(page);
+    button.textContent = `Page ${page.page_number}${page.edited_at ? " (corrected)" : ""}${flag ? ` — ${flag}` : ""}`;
+    button.addEventListener("click", () => showProofPage(index));
+    item.append(button);
+    list.append(item);
+  });
+}
+
+async function showProofPage(index) {
+  if (index < 0 || index >= proof.pages.length) return;
+  proof.index = index;
+  const page = proof.pages[index];
+  const response = await api(`/api/books/${proof.book.id}/pages/${page.page_number}/`);
+  if (response.ok) Object.assign(page, await response.json());
+  proof.version = page.version;
+  $("proof-number").textContent = String(page.page_number);
+  $("page-text").value = page.text_content;
+  const flag = flagOf(page);
+  $("proof-flag").textContent = flag ? `Check this page: ${flag}` : "";
+  $("proof-flag").className = flag ? "flag" : "";
+  $("proof-status").textContent = page.edited_at
+    ? `Corrected by ${page.edited_by} (version ${page.version}).`
+    : `As extracted (${page.method === "ocr" ? "OCR" : "text layer"}).`;
+  $("previous-page").disabled = index === 0;
+  $("next-page").disabled = index === proof.pages.length - 1;
+  listPages();
+  await showPageImage(page.page_number);
+}
+
+// The picture needs the reader's token, so it is fetched (the browser keeps it: the server
+// sends an ETag and Cache-Control) and shown from memory.
+async function showPageImage(pageNumber) {
+  const image = $("page-image");
+  image.alt = `Page ${pageNumber} as printed`;
+  $("page-image-caption").textContent = "";
+  const response = await api(`/api/books/${proof.book.id}/pages/${pageNumber}/image/?width=1000`);
+  if (!response.ok) {
+    $("page-image-caption").textContent = await errorText(response);
+    return;
+  }
+  if (proof.imageUrl) URL.revokeObjectURL(proof.imageUrl);
+  proof.imageUrl = URL.createObjectURL(await response.blob());
+  image.src = proof.imageUrl;
+}
+
+// `text` null goes back to the extracted text. An edit made on a version someone else has
+// changed meanwhile is refused by the server (412) and its message shown; the text typed
+// stays in the editor.
+async function savePage(text) {
+  const page = proof.pages[proof.index];
+  const response = await api(`/api/books/${proof.book.id}/pages/${page.page_number}/`, {
+    method: "PATCH",
+    headers: { "Content-Type": "application/json", "If-Match": `"v${proof.version}"` },
+    body: JSON.stringify({ text_content: text }),
+  });
+  if (!response.ok) {
+    $("proof-status").textContent = `Not saved. ${await errorText(response)}`;
+    return;
+  }
+  Object.assign(page, await response.json());
+  proof.version = page.version;
+  $("page-text").value = page.text_content;
+  $("proof-status").textContent =
+    text === null ? `Back to the extracted text (version ${page.version}).` : `Saved (version ${page.version}).`;
+  listPages();
+  await showNarration(proof.book); // the narration reads the corrected text
 }
 
 // --- Wiring ------------------------------------------------------------------------------
@@ -397,6 +486,15 @@ document.addEventListener("DOMContentLoaded", async () => {
   });
   $("sign-out").addEventListener("click", signOut);
   $("refresh-books").addEventListener("click", loadBooks);
+  $("previous-page").addEventListener("click", () => showProofPage(proof.index - 1));
+  $("next-page").addEventListener("click", () => showProofPage(proof.index + 1));
+  $("save-page").addEventListener("click", () => savePage($("page-text").value));
+  $("revert-page").addEventListener("click", () => savePage(null));
+  document.addEventListener("keydown", (key) => {
+    if ($("book").hidden || !key.altKey || !["ArrowLeft", "ArrowRight"].includes(key.key)) return;
+    key.preventDefault();
+    showProofPage(proof.index + (key.key === "ArrowRight" ? 1 : -1));
+  });
   $("close-book").addEventListener("click", () => {
     $("book").hidden = true;
     $("library-title").focus();
