@@ -81,6 +81,8 @@ class BookPage(models.Model):
     method = models.CharField(max_length=8, choices=Method.choices)
     char_count = models.PositiveIntegerField(default=0)
     ocr_confidence = models.FloatField(null=True, blank=True)
+    # The words OCR was least sure of, for a proofreader to check (extraction/tesseract_words.py).
+    uncertain_words = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True, default="")
     # The text was longer than PAGE_TEXT_MAX_CHARS and was cut there.
     text_truncated = models.BooleanField(default=False)

@@ -107,6 +107,7 @@ class BookPageSerializer(serializers.ModelSerializer):
             "method_reason",
             "char_count",
             "ocr_confidence",
+            "uncertain_words",
             "error",
             "text_truncated",
             "created_at",

@@ -12,6 +12,7 @@ import math
 import os
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from audiobooks.extraction.tesseract_words import (
     Tesseract,
     mean_confidence,
     page_text,
+    uncertain_words,
 )
 
 logger = logging.getLogger(__name__)
@@ -43,15 +45,22 @@ def dpi_within_budget(width_pt: float, height_pt: float, *, dpi: int, max_pixels
     return max(1, min(dpi, math.floor(math.sqrt(max_pixels / square_inches))))
 
 
+@dataclass(frozen=True)
+class OcrReading:
+    text: str
+    confidence: float | None  # the mean word confidence, 0-100; None with no word
+    uncertain_words: tuple[str, ...] = ()  # for a proofreader to check (tesseract_words.py)
+
+
 def read_text(
     tesseract: Tesseract, image_path: str, *, language: str, rescue_language: str | None, psm: int
-) -> tuple[str, float | None]:
-    """OCR one image; returns (text, mean word confidence). With `rescue_language`, the
-    words `language` misread as stray symbols are read again with it (latin_rescue.py)."""
+) -> OcrReading:
+    """OCR one image. With `rescue_language`, the words `language` misread as stray symbols
+    are read again with it (latin_rescue.py)."""
     words = tesseract.read_words(image_path, language=language, psm=psm)
     if rescue_language:
         words = rescue_latin_words(tesseract, image_path, words, language=rescue_language)
-    return page_text(words), mean_confidence(words)
+    return OcrReading(page_text(words), mean_confidence(words), uncertain_words(words))
 
 
 def render_page(
@@ -100,7 +109,7 @@ def ocr_page(
     dpi: int,
     max_pixels: int,
     timeout: float,
-) -> tuple[str, float | None]:
+) -> OcrReading:
     """Rasterize one page and OCR it, reading it again with orientation detection when it
     reads badly.
     `timeout` bounds rendering and OCR together; a page above `max_pixels` at `dpi` is
@@ -112,18 +121,18 @@ def ocr_page(
     with tempfile.TemporaryDirectory(prefix="ocr-page-") as workdir:
         image_path = render_page(pdf_path, page_number, dpi=budget_dpi, workdir=workdir, deadline=deadline)
         if image_is_blank(image_path):
-            return "", None
+            return OcrReading("", None)
         tesseract = Tesseract(workdir, deadline)
         read = partial(read_text, tesseract, image_path, language=language, rescue_language=rescue_language)
-        text, confidence = read(psm=PAGE_SEGMENTATION)
-        if confidence is None or confidence < ROTATION_CHECK_CONFIDENCE:
+        reading = read(psm=PAGE_SEGMENTATION)
+        if reading.confidence is None or reading.confidence < ROTATION_CHECK_CONFIDENCE:
             # A page lying turned reads as noise. Segmentation with orientation detection
             # turns each block upright (tesseract's page-wide detection, psm 0, gives up
             # on Devanagari pages: "too few characters").
-            turned_text, turned_confidence = read(psm=PAGE_SEGMENTATION_WITH_ORIENTATION)
-            if turned_confidence is not None and turned_confidence > (confidence or 0):
-                text, confidence = turned_text, turned_confidence
-    return text, confidence
+            turned = read(psm=PAGE_SEGMENTATION_WITH_ORIENTATION)
+            if turned.confidence is not None and turned.confidence > (reading.confidence or 0):
+                reading = turned
+    return reading
 
 
 def read_band(

@@ -79,6 +79,7 @@ class PageResult:
     truncated: bool = False  # the text was cut at the options' max_page_chars
     reason: str = ""  # why this method: the text layer was used, or why it was refused
     seconds: float = 0.0  # how long reading it took, its wait for the PDF reader included
+    uncertain_words: tuple[str, ...] = ()  # OCR's least sure words, for a proofreader
 
     @property
     def chars(self) -> int:
@@ -123,7 +124,7 @@ def _read_page(
                 return finished_page(page_number, facts.text, METHOD_TEXT, reason=verdict.reason, **cut)
             reason = verdict.reason
         method = METHOD_OCR
-        text, confidence = ocr_page(
+        reading = ocr_page(
             pdf_path,
             page_number,
             width_pt=facts.width_pt,
@@ -134,7 +135,15 @@ def _read_page(
             max_pixels=options.max_pixels,
             timeout=options.ocr_timeout,
         )
-        return finished_page(page_number, text, METHOD_OCR, reason=reason, confidence=confidence, **cut)
+        return finished_page(
+            page_number,
+            reading.text,
+            METHOD_OCR,
+            reason=reason,
+            confidence=reading.confidence,
+            uncertain_words=reading.uncertain_words,
+            **cut,
+        )
     except Exception as exc:  # one bad page must not stop the book
         logger.warning("page %s of %s failed: %s", page_number, pdf_path, exc)
         return PageResult(page_number, "", method, error=f"{type(exc).__name__}: {exc}", reason=reason)
@@ -188,11 +197,20 @@ def finished_page(
     max_chars: int,
     reason: str,
     confidence: float | None = None,
+    uncertain_words: tuple[str, ...] = (),
 ) -> PageResult:
     """The page's tidied text, cut at `max_chars` (a crafted page can carry a million)."""
     text = clean_text(raw_text)
     truncated = len(text) > max_chars
-    return PageResult(page_number, text[:max_chars], method, confidence, truncated=truncated, reason=reason)
+    return PageResult(
+        page_number,
+        text[:max_chars],
+        method,
+        confidence,
+        truncated=truncated,
+        reason=reason,
+        uncertain_words=uncertain_words,
+    )
 
 
 def extract_pages(

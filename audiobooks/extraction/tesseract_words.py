@@ -91,5 +91,21 @@ def page_text(words: list[Word]) -> str:
     return text
 
 
+# Below this confidence a word is listed for a proofreader to check; at most this many a page.
+UNCERTAIN_BELOW = 60.0
+UNCERTAIN_MOST = 50
+
+
+def uncertain_words(words: list[Word]) -> tuple[str, ...]:
+    """The words tesseract was least sure of, each once, in reading order (letters only: a
+    misread stray mark is not a word to look up)."""
+    unsure = dict.fromkeys(
+        word.text
+        for word in words
+        if word.confidence < UNCERTAIN_BELOW and any(ch.isalpha() for ch in word.text)
+    )
+    return tuple(unsure)[:UNCERTAIN_MOST]
+
+
 def mean_confidence(words: list[Word]) -> float | None:
     return round(sum(word.confidence for word in words) / len(words), 1) if words else None

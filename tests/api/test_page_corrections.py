@@ -30,6 +30,7 @@ def test_a_page_says_its_version_in_its_etag_and_keeps_the_extracted_text(api, b
     assert response["ETag"] == '"v1"'
     assert (page["version"], page["text_content"], page["extracted_text"]) == (1, "पृष्ठ 1", "पृष्ठ 1")
     assert page["edited_at"] is None and page["edited_by"] is None
+    assert page["uncertain_words"] == []  # a factory page: nothing OCR was unsure of
 
 
 def test_a_correction_is_stored_beside_the_extracted_text_with_who_and_when(api, book):

@@ -349,6 +349,16 @@ def test_a_real_devanagari_scan_reads_as_well_as_the_script_model_and_far_better
     assert engine < 0.75 * character_error_rate(plain_tesseract(image, "hin+eng"), truth)
 
 
+def test_a_hard_real_scan_lists_the_words_ocr_was_unsure_of_and_a_clean_page_few(tmp_path):
+    hard = image_pdf(REALWORLD / "kalimatiskttext.png", tmp_path / "real.pdf")
+    clean = build_pdf(tmp_path / "clean.pdf", [hindi_page()])
+
+    unsure = page_extraction.extract_page(hard, 1, HINDI_BOOK).uncertain_words
+    clean_unsure = page_extraction.extract_page(clean, 1, HINDI_BOOK).uncertain_words
+
+    assert len(unsure) >= 3 and len(unsure) > len(clean_unsure)
+
+
 def test_a_scan_is_read_at_its_own_resolution_up_to_300_dpi(tmp_path):
     scans = {dpi: build_pdf(tmp_path / f"{dpi}.pdf", [hindi_page()], dpi=dpi) for dpi in (150, 200)}
     digital = build_pdf(tmp_path / "digital.pdf", [english_page()])

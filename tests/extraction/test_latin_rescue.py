@@ -4,7 +4,7 @@ into digits and stray ASCII, and their letterless neighbours, never real Devanag
 import pytest
 
 from audiobooks.extraction.latin_rescue import candidates, latin_reading, misread_latin
-from audiobooks.extraction.tesseract_words import Word, page_text, parse_tsv
+from audiobooks.extraction.tesseract_words import Word, page_text, parse_tsv, uncertain_words
 
 
 def word(text: str, confidence: float = 95.0, line: tuple[int, int, int] = (1, 1, 1)) -> Word:
@@ -70,3 +70,16 @@ def test_tesseract_tsv_becomes_lines_and_paragraphs():
 
     assert page_text(words) == "पहली पंक्ति\nदूसरी\n\nनया"
     assert [w.confidence for w in words] == [96.0, 95.0, 90.0, 0.0]
+
+
+def test_the_words_ocr_was_unsure_of_are_listed_once_each_in_reading_order():
+    words = [
+        word("भर्तुः", 41.0),
+        word("नदी", 96.0),
+        word("।", 12.0),  # a mark, not a word to look up
+        word("भर्तुः", 38.0),
+        word("Bengal", 55.0),
+        word("42", 10.0),
+    ]
+
+    assert uncertain_words(words) == ("भर्तुः", "Bengal")

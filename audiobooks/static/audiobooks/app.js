@@ -387,7 +387,9 @@ function listPages() {
     button.type = "button";
     button.className = index === proof.index ? "secondary current" : "secondary";
     const flag = flagOf(page);
-    button.textContent = `Page ${page.page_number}${page.edited_at ? " (corrected)" : ""}${flag ? ` — ${flag}` : ""}`;
+    const unsure = (page.uncertain_words || []).length;
+    const notes = [page.edited_at ? "corrected" : "", flag, unsure ? `${unsure} unsure word(s)` : ""].filter(Boolean);
+    button.textContent = `Page ${page.page_number}${notes.length ? ` — ${notes.join("; ")}` : ""}`;
     button.addEventListener("click", () => showProofPage(index));
     item.append(button);
     list.append(item);
@@ -404,6 +406,8 @@ async function showProofPage(index) {
   $("proof-number").textContent = String(page.page_number);
   $("page-text").value = page.text_content;
   const flag = flagOf(page);
+  const unsure = page.uncertain_words || [];
+  $("unsure-words").textContent = unsure.length ? `Words OCR was unsure of: ${unsure.join(", ")}` : "";
   $("proof-flag").textContent = flag ? `Check this page: ${flag}` : "";
   $("proof-flag").className = flag ? "flag" : "";
   $("proof-status").textContent = page.edited_at
