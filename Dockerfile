@@ -26,5 +26,5 @@ EXPOSE 8000
 # Healthy when /readyz is 200: the database answers, tesseract has every model, pdftoppm
 # runs, storage is writable, the broker answers. Worker containers override it (compose).
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/readyz' % os.environ.get('PORT', '8000'), timeout=8)"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/readyz' % os.environ['GUNICORN_BIND'].rpartition(':')[2], timeout=8)"]
 CMD ["gunicorn", "-c", "gunicorn.conf.py", "backend.wsgi"]

@@ -53,12 +53,13 @@ if os.environ.get("LOG_FORMAT") == "json":
 
 def on_starting(server):
     """Each worker writes its metrics to files in PROMETHEUS_MULTIPROC_DIR, and `/metrics`
-    adds up every worker's: a folder of this server's own, emptied as it starts."""
-    import shutil
+    adds up every worker's: a folder of this server's own, its metric files removed as it
+    starts."""
 
     folder = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or _var_dir / "run" / f"metrics-{_bind_name}")
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    for old_numbers in folder.glob("*.db"):  # the files prometheus-client writes, only
+        old_numbers.unlink()
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)  # the workers forked next inherit it
 
 

@@ -6,7 +6,7 @@ import logging
 import os
 
 from celery import Celery
-from celery.signals import worker_init, worker_ready
+from celery.signals import worker_init, worker_ready, worker_shutting_down
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
 
@@ -53,3 +53,12 @@ def start_book_maintenance(**_) -> None:
     from audiobooks.jobs.runners import start_maintenance
 
     start_maintenance()
+
+
+@worker_shutting_down.connect
+def say_the_worker_is_stopping(**_) -> None:
+    """A page whose tesseract was stopped with the worker is left for the resumed book, not
+    stored as failed (pages/page_store.py)."""
+    from audiobooks.publishing.stream_signal import event_signal
+
+    event_signal.closing = True

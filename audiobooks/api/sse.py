@@ -37,6 +37,7 @@ def event_wire(event: BookEvent) -> bytes:
 def encode_stream(batches: Iterable[list[BookEvent] | None]) -> Iterator[bytes]:
     """Wire bytes for a followed event log, one chunk per batch; None items become
     keep-alive comments."""
+    opened = time.time()
     yield f"retry: {RETRY_MS}\n\n".encode()
     for batch in batches:
         if batch is None:
@@ -44,7 +45,9 @@ def encode_stream(batches: Iterable[list[BookEvent] | None]) -> Iterator[bytes]:
             continue
         now = time.time()
         for event in batch:
-            metrics.EVENT_DELIVERY_SECONDS.observe(now - event.created_at.timestamp())
+            # Live events only: a replay's are as old as the book, not late.
+            if (stored := event.created_at.timestamp()) >= opened:
+                metrics.EVENT_DELIVERY_SECONDS.observe(now - stored)
         yield b"".join(map(event_wire, batch))
     if event_signal.closing:
         yield SHUTTING_DOWN.encode()

@@ -48,7 +48,9 @@ def run_job(*, book_id: int, executor: Executor | None, replacing: str | None) -
         )
         return
     Book.objects.filter(pk=book.pk, started_at=None).update(started_at=timezone.now())
-    pages = [book.reread["page"]] if book.reread else pages_to_do(book)
+    # A page read again comes first; a failed or cancelled book's missing pages follow it.
+    missing = pages_to_do(book)
+    pages = [book.reread["page"], *missing] if book.reread else missing
     store = PageStore(
         book=book,
         pages_done=book.pages.count(),
@@ -193,6 +195,14 @@ def complete_book(*, book: Book, duration_s: float) -> None:
         )
         return
     publish_event(book_id=book.pk, event=events.Status(stage="saving", message="Saving the book..."))
+    # The narration is made with the book's row locked: a correction saved meanwhile waits,
+    # then drops it (to be made again), instead of being lost under an older narration.
+    with transaction.atomic():
+        list(Book.objects.select_for_update().filter(pk=book.pk).values_list("pk"))
+        finish_completed(book=book, pages=pages, duration_s=duration_s)
+
+
+def finish_completed(*, book: Book, pages, duration_s: float) -> None:
     finish_book(
         book=book,
         status=Book.Status.COMPLETED,

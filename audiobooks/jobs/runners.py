@@ -10,8 +10,8 @@
 Either way a book runs through this process's `BookWorker`: the pages of all its books
 share one pool of OCR_WORKERS, so ten uploads still use only as many tesseract processes
 as the machine has cores (and take turns in it, see extract_pages). `start_maintenance`
-renews the leases of the process's books, takes up books whose process died, and once an
-hour prunes the event logs of books finished long ago (publishing/event_retention.py).
+renews the leases of the process's books and takes up books whose process died; beside it,
+once an hour, the event logs of books finished long ago are pruned (publishing/event_retention.py).
 """
 
 import contextvars
@@ -217,7 +217,10 @@ def start_maintenance() -> None:
         if _maintenance:
             return
         _maintenance.append(threading.Thread(target=_maintain, name="book-maintenance", daemon=True))
-    _maintenance[0].start()
+        # On a thread of its own: a long first pruning must not delay the lease renewals.
+        _maintenance.append(threading.Thread(target=_prune_hourly, name="event-pruning", daemon=True))
+    for thread in _maintenance:
+        thread.start()
 
 
 def prune_if_due(*, pruned_at: float) -> float:
@@ -230,14 +233,25 @@ def prune_if_due(*, pruned_at: float) -> float:
     return time.monotonic()
 
 
+def _prune_hourly() -> None:
+    pruned_at = float("-inf")
+    while True:
+        try:
+            pruned_at = prune_if_due(pruned_at=pruned_at)
+        except Exception:
+            logger.exception("pruning old events failed; trying again in an hour")
+            pruned_at = time.monotonic()
+        finally:
+            connections.close_all()
+        time.sleep(max(1.0, PRUNE_EVERY_SECONDS - (time.monotonic() - pruned_at)))
+
+
 def _maintain() -> None:
     period = settings.BOOK_LEASE_SECONDS / 3
-    pruned_at = float("-inf")
     while True:
         try:
             lease.renew(book_ids=_book_worker().active_book_ids())
             recover_orphans()
-            pruned_at = prune_if_due(pruned_at=pruned_at)
         except Exception:
             logger.exception("book maintenance failed; trying again in %.0fs", period)
         finally:

@@ -109,11 +109,11 @@ class PageStore:
             ).values_list("page_number", flat=True)
         )
         latest = {result.page_number: result for result in batch}
-        corrected = dict(
-            BookPage.objects.filter(
-                book_id=self.book.pk, page_number__in=stored, edited_at__isnull=False
-            ).values_list("page_number", "text_content")
-        )
+        # Locked until the batch commits: a correction saved meanwhile waits, then finds a new
+        # version (412) instead of being overwritten or losing its mark.
+        read_again = BookPage.objects.select_for_update().filter(book_id=self.book.pk, page_number__in=stored)
+        rows = read_again.values_list("page_number", "text_content", "edited_at")
+        corrected = {number: text for number, text, edited in rows if edited is not None}
         BookPage.objects.bulk_create(
             [page_row(self.book.pk, result) for result in latest.values()],
             update_conflicts=True,

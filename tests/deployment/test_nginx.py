@@ -90,3 +90,11 @@ def test_nginx_refuses_a_body_over_the_upload_limit_with_413(nginx, token):
         )
         status_line = sock.recv(4096).split(b"\r\n", 1)[0]
     assert status_line == b"HTTP/1.1 413 Request Entity Too Large"
+
+
+def test_the_internal_endpoints_are_not_served_to_the_internet_but_health_is(nginx):
+    base = f"http://127.0.0.1:{nginx.port}"
+
+    assert requests.get(f"{base}/readyz", timeout=10).status_code == 404
+    assert requests.get(f"{base}/metrics", timeout=10).status_code == 404
+    assert requests.get(f"{base}/healthz", timeout=10).json() == {"status": "alive"}

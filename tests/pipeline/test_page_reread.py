@@ -86,3 +86,13 @@ def test_bad_requests_are_refused_and_change_nothing(api, other_api, book):
     busy = reread(api, book, 1)
     assert busy.status_code == 409
     assert page(1).version == 1
+
+
+def test_reading_a_page_of_a_book_that_stopped_short_reads_its_missing_pages_too(api, book):
+    book.pages.filter(page_number=2).delete()  # as a book cancelled before its last page
+    Book.objects.filter(pk=book.pk).update(status=Book.Status.CANCELLED)
+
+    stream = stream_of(reread(api, book, 1, language="english"))
+
+    assert stream[-1].event == "completed"
+    assert sorted(book.pages.values_list("page_number", flat=True)) == [1, 2]

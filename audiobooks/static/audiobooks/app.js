@@ -188,8 +188,14 @@ async function followToTheEnd(bookId, response) {
       }
       if (over) return;
       wait = 1_000;
-    } else if (response && response.status === 404) {
-      return store.set("reading", null); // the book is gone
+      // A stream that ended without the book's last event: is the book still being read?
+      const book = await api(`/api/books/${bookId}/`).catch(() => null);
+      if (book && book.ok && (await book.json()).status !== "processing") {
+        store.set("reading", null);
+        return loadBooks();
+      }
+    } else if (response && [403, 404].includes(response.status)) {
+      return store.set("reading", null); // the book is gone, or not this reader's
     }
     const reading = store.get("reading");
     if (!reading || reading.bookId !== bookId) return;
@@ -351,7 +357,7 @@ async function downloadText(book) {
 
 // A page OCR read with a mean word confidence below this is flagged for a closer look.
 const LOW_CONFIDENCE = 70;
-const proof = { book: null, pages: [], index: 0, version: null, imageUrl: null };
+const proof = { book: null, pages: [], index: 0, version: null, imageUrl: null, asked: 0 };
 
 function flagOf(page) {
   if (page.error) return `failed: ${page.error}`;
@@ -398,10 +404,15 @@ function listPages() {
 
 async function showProofPage(index) {
   if (index < 0 || index >= proof.pages.length) return;
-  proof.index = index;
+  // Pages turned quickly: only the last one asked for is shown, so the editor never holds
+  // one page's text while saving goes to another.
+  const asked = ++proof.asked;
   const page = proof.pages[index];
   const response = await api(`/api/books/${proof.book.id}/pages/${page.page_number}/`);
-  if (response.ok) Object.assign(page, await response.json());
+  const fresh = response.ok ? await response.json() : null;
+  if (asked !== proof.asked) return;
+  if (fresh) Object.assign(page, fresh);
+  proof.index = index;
   proof.version = page.version;
   $("proof-number").textContent = String(page.page_number);
   $("page-text").value = page.text_content;
@@ -416,22 +427,24 @@ async function showProofPage(index) {
   $("previous-page").disabled = index === 0;
   $("next-page").disabled = index === proof.pages.length - 1;
   listPages();
-  await showPageImage(page.page_number);
+  await showPageImage(page.page_number, asked);
 }
 
 // The picture needs the reader's token, so it is fetched (the browser keeps it: the server
 // sends an ETag and Cache-Control) and shown from memory.
-async function showPageImage(pageNumber) {
+async function showPageImage(pageNumber, asked) {
   const image = $("page-image");
   image.alt = `Page ${pageNumber} as printed`;
   $("page-image-caption").textContent = "";
   const response = await api(`/api/books/${proof.book.id}/pages/${pageNumber}/image/?width=1000`);
-  if (!response.ok) {
+  const picture = response.ok ? await response.blob() : null;
+  if (asked !== proof.asked) return; // another page was asked for meanwhile
+  if (!picture) {
     $("page-image-caption").textContent = await errorText(response);
     return;
   }
   if (proof.imageUrl) URL.revokeObjectURL(proof.imageUrl);
-  proof.imageUrl = URL.createObjectURL(await response.blob());
+  proof.imageUrl = URL.createObjectURL(picture);
   image.src = proof.imageUrl;
 }
 
