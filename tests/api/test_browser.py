@@ -258,6 +258,8 @@ def test_a_stream_cut_by_a_server_restart_is_re_attached_by_itself_with_no_page_
 
         stop_server(live.process)  # its streams end, asking the client to re-attach
         page.wait_for_function("() => window.statuses.some(s => s.includes('reconnecting'))")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "stream-reconnecting.png")
         live = start_server(tmp_path / "restarted", GUNICORN_BIND=bind, OCR_WORKERS="1")
 
         # Every page read: one whose tesseract was stopped with the server is read again.
