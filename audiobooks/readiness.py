@@ -133,6 +133,11 @@ def checks_for_web() -> dict[str, Callable[[], str]]:
     return checks
 
 
+def failed_checks(checks: dict[str, Callable[[], str]]) -> dict[str, str]:
+    """The checks that failed, each with why."""
+    return {name: result.detail for name, result in run_checks(checks).items() if not result.ok}
+
+
 def run_checks(checks: dict[str, Callable[[], str]]) -> dict[str, CheckResult]:
     results = {}
     for name, check in checks.items():

@@ -22,9 +22,9 @@ logger = logging.getLogger(__name__)
 def refuse_to_start_unless_it_can_read_books(**_) -> None:
     """A worker without tesseract's models (or pdftoppm, or writable storage) would take books
     and fail every page: it exits instead, saying what is missing, before taking any."""
-    from audiobooks.readiness import checks_for_ocr, run_checks
+    from audiobooks.readiness import checks_for_ocr, failed_checks
 
-    failed = {name: result.detail for name, result in run_checks(checks_for_ocr()).items() if not result.ok}
+    failed = failed_checks(checks_for_ocr())
     if failed:
         logger.critical("this worker cannot read books, so it takes none: %s", failed)
         raise SystemExit(1)

@@ -42,8 +42,7 @@ def page_for_user(*, user, book_id: int, page_number: int) -> BookPage:
     """A stored page of the user's book; 404 for another's book or a page not stored (yet)."""
     # Through the book's own pk: an id past SQLite's integers finds nothing there, where a
     # foreign key lookup would raise.
-    if not Book.objects.filter(pk=book_id, user=user).exists():
-        raise Http404("No Book matches the given query.")
+    ensure_own_book(user=user, book_id=book_id)
     page = (
         BookPage.objects.filter(book__pk=book_id, page_number=page_number).select_related("edited_by").first()
     )

@@ -15,11 +15,10 @@ class PageNotDrawn(Exception):
 
 def page_size_pt(pdf_path: str | Path, page_number: int, *, timeout: float) -> tuple[float, float]:
     """The page's width and height as a viewer shows it (its CropBox, turned by /Rotate)."""
-    info = run_poppler(
-        ["pdfinfo", "-box", "-f", str(page_number), "-l", str(page_number), str(pdf_path)], timeout
-    )
-    crop = re.search(r"CropBox:\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", info.decode("latin-1"))
-    rotation = re.search(r"rot:\s+(\d+)", info.decode("latin-1"))
+    command = ["pdfinfo", "-box", "-f", str(page_number), "-l", str(page_number), str(pdf_path)]
+    info = run_poppler(command, timeout).decode("latin-1")
+    crop = re.search(r"CropBox:\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", info)
+    rotation = re.search(r"rot:\s+(\d+)", info)
     if not crop:
         raise PageNotDrawn(f"no size for page {page_number}")
     x0, y0, x1, y1 = map(float, crop.groups())

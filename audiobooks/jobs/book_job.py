@@ -53,7 +53,7 @@ def run_job(*, book_id: int, executor: Executor | None, replacing: str | None) -
     pages = [book.reread["page"], *missing] if book.reread else missing
     store = PageStore(
         book=book,
-        pages_done=book.pages.count(),
+        pages_done=book.total_pages - len(missing),
         replace_corrections=bool(book.reread and book.reread["replace_correction"]),
     )
     announce_start(book, pages_done=store.pages_done)

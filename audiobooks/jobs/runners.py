@@ -29,7 +29,7 @@ from audiobooks.errors import BookError, ErrorCode
 from audiobooks.jobs import lease
 from audiobooks.jobs.book_job import process_book
 from audiobooks.publishing.event_retention import prune_events
-from audiobooks.readiness import checks_for_ocr, run_checks
+from audiobooks.readiness import checks_for_ocr, failed_checks
 from backend.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -136,9 +136,7 @@ class InProcessRunner:
 
     def check_can_read_books(self) -> None:
         # This process reads the books: it takes none it would fail page by page.
-        failed = {
-            name: result.detail for name, result in run_checks(checks_for_ocr()).items() if not result.ok
-        }
+        failed = failed_checks(checks_for_ocr())
         if failed:
             raise BookError(
                 ErrorCode.OCR_UNAVAILABLE,

@@ -103,16 +103,16 @@ class PageStore:
     def _write_pages(self, batch: list[PageResult]) -> list[events.PageProgress]:
         """Upsert the batch's pages (the last result of a page written twice wins) and make
         their progress events, counting each page once."""
-        stored = set(
-            BookPage.objects.filter(
-                book_id=self.book.pk, page_number__in=[result.page_number for result in batch]
-            ).values_list("page_number", flat=True)
-        )
         latest = {result.page_number: result for result in batch}
-        # Locked until the batch commits: a correction saved meanwhile waits, then finds a new
-        # version (412) instead of being overwritten or losing its mark.
-        read_again = BookPage.objects.select_for_update().filter(book_id=self.book.pk, page_number__in=stored)
-        rows = read_again.values_list("page_number", "text_content", "edited_at")
+        # The batch's pages already stored (read again), locked until the batch commits: a
+        # correction saved meanwhile waits, then finds a new version (412) instead of being
+        # overwritten or losing its mark.
+        rows = list(
+            BookPage.objects.select_for_update()
+            .filter(book_id=self.book.pk, page_number__in=list(latest))
+            .values_list("page_number", "text_content", "edited_at")
+        )
+        stored = {number for number, _, _ in rows}
         corrected = {number: text for number, text, edited in rows if edited is not None}
         BookPage.objects.bulk_create(
             [page_row(self.book.pk, result) for result in latest.values()],

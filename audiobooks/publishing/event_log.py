@@ -73,8 +73,9 @@ def follow_events(
             events = feed.after(last_seq)
             # A long replay goes out in slices, so a client that reads slowly holds at most one.
             for start in range(0, len(events), BATCH_EVENTS):
-                yield events[start : start + BATCH_EVENTS]
-                last_seq = events[min(start + BATCH_EVENTS, len(events)) - 1].seq
+                batch = events[start : start + BATCH_EVENTS]
+                yield batch
+                last_seq = batch[-1].seq
             # A terminal event ends the stream unless the book was retried after it.
             if not feed.processing and (not events or events[-1].name in TERMINAL_EVENTS):
                 return

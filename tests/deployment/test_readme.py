@@ -39,35 +39,43 @@ def test_the_guides_curl_upload_works_as_printed(server, token, tmp_path):
     assert (stream[-1].data["title"], stream[-1].data["author"]) == ("Test Book", "Test Author")
 
 
-@pytest.mark.server
-def test_the_read_back_commands_work_as_printed(server, token, tmp_path):
+@pytest.fixture
+def book_id(server, token, tmp_path) -> int:
+    """A completed six-page English book of the token's reader."""
     pdf = build_pdf(tmp_path / "test.pdf", [english_page(count=6)])
     book_id = upload_in_background(server, token, pdf, language="english")["id"]
     assert wait_for_book(server, token, book_id)["status"] == "completed"
-    block = readme_block('curl -s -H "Authorization: Bearer YOUR_TOKEN" http://localhost:8000/api/books/1/')
-    block = block.replace("YOUR_TOKEN", token).replace("http://localhost:8000", server.url)
+    return book_id
 
-    outputs = [
+
+def run_as_printed(starting_with: str, *, server, token: str, book_id: int) -> list[str]:
+    """The README's block starting with `starting_with`, each line run by bash against the
+    server, for the token's book instead of book 1; what each printed."""
+    block = readme_block(starting_with)
+    block = block.replace("YOUR_TOKEN", token).replace("http://localhost:8000", server.url)
+    return [
         subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60, check=True).stdout
         for command in block.replace("/books/1/", f"/books/{book_id}/").splitlines()
     ]
+
+
+@pytest.mark.server
+def test_the_read_back_commands_work_as_printed(server, token, book_id):
+    outputs = run_as_printed(
+        'curl -s -H "Authorization: Bearer YOUR_TOKEN" http://localhost:8000/api/books/1/',
+        server=server,
+        token=token,
+        book_id=book_id,
+    )
 
     assert json.loads(outputs[0])["text_url"].endswith(f"/api/books/{book_id}/text/")
     assert outputs[-2].startswith("The quick brown fox jumps over the lazy dog.")
     assert json.loads(outputs[-1])["chapters"][0]["paragraphs"][0]["sentences"][0] == ENGLISH_LINES[0]
 
 
-def test_the_correction_commands_work_as_printed(server, token, tmp_path):
-    pdf = build_pdf(tmp_path / "test.pdf", [english_page(count=6)])
-    book_id = upload_in_background(server, token, pdf, language="english")["id"]
-    assert wait_for_book(server, token, book_id)["status"] == "completed"
-    block = readme_block("curl -s -D - -o /dev/null")
-    block = block.replace("YOUR_TOKEN", token).replace("http://localhost:8000", server.url)
-
-    etag, corrected = (
-        subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60, check=True).stdout
-        for command in block.replace("/books/1/", f"/books/{book_id}/").splitlines()
-    )
+@pytest.mark.server
+def test_the_correction_commands_work_as_printed(server, token, book_id):
+    etag, corrected = run_as_printed("curl -s -D - -o /dev/null", server=server, token=token, book_id=book_id)
 
     assert etag.strip().lower() == 'etag: "v1"'
     page = json.loads(corrected)
