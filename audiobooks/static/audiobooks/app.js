@@ -218,6 +218,7 @@ function startReading(book) {
   $("reading-name").textContent = `“${book.title}”`;
   $("progress").value = book.progress || 0;
   $("pages").replaceChildren();
+  $("reattached").hidden = true;
 }
 
 async function upload(form) {
@@ -262,7 +263,9 @@ async function reattach() {
   const book = await response.json();
   if (book.status !== "processing") return store.set("reading", null);
   startReading(book);
-  $("status").textContent = `Re-attached: ${book.pages_done} of ${book.total_pages} pages read so far.`;
+  // Not in the status line, which the replayed events overwrite at once.
+  $("reattached").textContent = `Re-attached: ${book.pages_done} of ${book.total_pages} pages read so far.`;
+  $("reattached").hidden = false;
   const pages = await api(`/api/books/${book.id}/pages/?page_size=1000`);
   if (pages.ok) {
     for (const page of (await pages.json()).results) addPageRow(book.id, page.page_number, page.method, page.char_count);
