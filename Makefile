@@ -7,7 +7,8 @@ SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-hin tesseract-ocr-script-deva pop
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8000
 
-.PHONY: run worker test test-under-load test-services browser bench system-packages migrate demo-user clean
+.PHONY: run worker test test-under-load test-services test-containers docker-engine base-image browser bench \
+	system-packages migrate demo-user clean
 
 system-packages:
 	@if ! command -v tesseract >/dev/null || ! command -v pdftoppm >/dev/null || ! command -v curl >/dev/null \
@@ -23,12 +24,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/pip install -q -r requirements.txt
+$(VENV)/.runtime: requirements.txt constraints.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt -c constraints.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install -q -r requirements-dev.txt
+$(VENV)/.dev: requirements.txt requirements-dev.txt constraints.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt -c constraints.txt
 	touch $@ $(VENV)/.runtime
 
 # A secret made once per checkout lets `make run` keep DEBUG off without any setup.
@@ -73,6 +74,24 @@ browser:
 test: system-packages browser $(VENV)/.dev
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-tests-only-secret-key-not-for-production-use} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The image built from the real Dockerfile and run (tests/deployment/test_containers.py):
+# Debian's docker.io engine, started here when it is not running; the Dockerfile's base
+# image, or a stand-in built from Debian packages when no registry can be reached.
+CONTAINER_PACKAGES := docker.io mmdebstrap docker-compose
+docker-engine:
+	@if ! command -v dockerd >/dev/null || ! command -v mmdebstrap >/dev/null || ! command -v docker-compose >/dev/null; then \
+	  echo "Installing $(CONTAINER_PACKAGES)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(CONTAINER_PACKAGES); \
+	fi
+	@$(SUDO) bash containers/start-dockerd.sh
+
+base-image: docker-engine
+	@$(SUDO) bash containers/base-image.sh
+
+test-containers: test-services base-image $(VENV)/.dev
+	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-tests-only-secret-key-not-for-production-use} \
+	  $(BIN)/python -m pytest -m containers $(PYTEST_ARGS)
 
 # CI's run (.ci/run) with every core kept busy by a CPU hog for the whole run: the suite must
 # pass on a slow or busy machine as it does on an idle one.
