@@ -201,3 +201,23 @@ def test_a_password_is_hashed_before_the_sign_up_transaction_takes_the_write_loc
         "R@example.com",
         True,
     )
+
+
+@pytest.mark.parametrize("url", ["/api/books/", "/api/books/1/events/"])
+@pytest.mark.parametrize("change", ["deactivated", "deleted"])
+def test_an_access_token_stops_working_when_its_reader_is_deactivated_or_deleted(anon, user, url, change):
+    anon.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    assert anon.get("/api/books/").status_code == 200
+    if change == "deactivated":
+        user.is_active = False
+        user.save()
+    else:
+        user.delete()
+
+    response = anon.get(url)
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert response.json()["code"] == "authentication_failed"
+    reason = {"deactivated": "User is inactive", "deleted": "User not found"}[change]
+    assert reason in response.json()["details"]

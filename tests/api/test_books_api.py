@@ -111,6 +111,15 @@ def test_another_users_book_answers_404_on_every_endpoint(other_api, book, metho
     assert Book.objects.filter(pk=book.pk).exists()
 
 
+@pytest.mark.parametrize("book_id", [0, 2**63, 10**30])
+@pytest.mark.parametrize("method, url", BOOK_ENDPOINTS)
+def test_an_id_no_book_can_have_answers_404_on_every_endpoint(api, method, url, book_id):
+    response = getattr(api, method)(url.format(id=book_id))
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
 @pytest.mark.parametrize("method, url", BOOK_ENDPOINTS)
 def test_the_owner_reaches_every_endpoint(api, book, method, url):
     response = getattr(api, method)(url.format(id=book.pk))
