@@ -43,7 +43,6 @@ pytestmark = pytest.mark.containers
 
 ARTIFACTS = ROOT / "test-artifacts"
 SECRET_KEY = "container-tests-secret-key-not-for-production-0123456789"
-APP_SERVICES = ("migrate", "web", "worker")
 # What the compose network calls the other services, and the only values the test changes.
 COMPOSE_ADDRESSES = ("@postgres:5432/", "redis://redis:6379/", "0.0.0.0:")
 APP_USER_ID = "10001"
@@ -152,6 +151,7 @@ def test_every_variable_compose_takes_is_in_the_readme():
 @dataclass
 class Deployment:
     server: ContainerServer
+    migrate: Container
     web: Container
     worker: Container
     migrate_output: str
@@ -223,7 +223,7 @@ def deployment(image, services, tmp_path_factory):
             server = ContainerServer(f"http://127.0.0.1:{web_port}")
             wait_until(server.answers, timeout=180, what="the web container did not answer")
             yield Deployment(
-                server, web, worker, migrate.logs(), database_url, parts["loopback"], media_volume
+                server, migrate, web, worker, migrate.logs(), database_url, parts["loopback"], media_volume
             )
     finally:
         for container in started:
@@ -268,7 +268,9 @@ def test_every_container_process_runs_as_the_app_user(deployment):
 
 
 def test_the_containers_ran_what_compose_defines(deployment, services):
-    for container in (deployment.web, deployment.worker):
+    containers = (deployment.migrate, deployment.web, deployment.worker)
+    assert [container.role for container in containers] == ["migrate", "web", "worker"]
+    for container in containers:
         service = services[container.role]
         ran = container.inspect()
         env = dict(line.split("=", 1) for line in ran["Config"]["Env"])
