@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-hin tesseract-ocr-script-deva poppler-utils fonts-noto-core fonts-dejavu-core curl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8000
+# Debian packages $(1), installed as root (sudo keeps no environment, so `env` carries it
+# through); RUNLEVEL=1: installing a server does not start it, the targets below do.
+apt_install = $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq $(1)
 
 .PHONY: run worker test test-under-load test-services test-containers docker-engine base-image browser bench \
 	system-packages migrate demo-user clean
@@ -17,7 +20,7 @@ system-packages:
 	   || [ ! -f /usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf ] \
 	   || [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
 	  echo "Installing system packages: $(SYSTEM_PACKAGES)"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(SYSTEM_PACKAGES); \
+	  $(call apt_install,$(SYSTEM_PACKAGES)); \
 	fi
 
 $(BIN)/python:
@@ -59,7 +62,7 @@ TEST_SERVICE_PACKAGES := nginx-light redis-server postgresql
 test-services:
 	@if ! command -v nginx >/dev/null || ! command -v redis-server >/dev/null || ! command -v pg_ctlcluster >/dev/null; then \
 	  echo "Installing $(TEST_SERVICE_PACKAGES)"; \
-	  $(SUDO) apt-get update -qq && RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(TEST_SERVICE_PACKAGES); \
+	  $(call apt_install,$(TEST_SERVICE_PACKAGES)); \
 	fi
 	@pg_isready -q -h 127.0.0.1 || $(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for attempt in $$(seq 30); do pg_isready -q -h 127.0.0.1 && break; sleep 1; done; pg_isready -h 127.0.0.1
@@ -68,7 +71,7 @@ test-services:
 browser:
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  echo "Installing chromium"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; \
+	  $(call apt_install,chromium); \
 	fi
 
 test: system-packages browser $(VENV)/.dev
@@ -82,7 +85,7 @@ CONTAINER_PACKAGES := docker.io mmdebstrap docker-compose
 docker-engine:
 	@if ! command -v dockerd >/dev/null || ! command -v mmdebstrap >/dev/null || ! command -v docker-compose >/dev/null; then \
 	  echo "Installing $(CONTAINER_PACKAGES)"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(CONTAINER_PACKAGES); \
+	  $(call apt_install,$(CONTAINER_PACKAGES)); \
 	fi
 	@$(SUDO) bash containers/start-dockerd.sh
 

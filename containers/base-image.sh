@@ -10,11 +10,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 base=$(sed -n 's/^FROM[[:space:]]\+\([^[:space:]]\+\).*/\1/p' Dockerfile | head -1)
 
-if docker image inspect "$base" >/dev/null 2>&1; then
-  docker image inspect --format "$base: {{index .Config.Labels \"org.opencontainers.image.description\"}}" "$base"
+label=org.opencontainers.image.description
+present=$(docker image inspect --format "{{index .Config.Labels \"$label\"}}" "$base" 2>/dev/null || echo absent)
+if [[ $present != absent && $present != stand-in* ]]; then
+  exit 0 # the real image
+fi
+if timeout 300 docker pull "$base"; then
   exit 0
 fi
-if docker pull "$base"; then
+if [[ $present == stand-in* ]]; then
+  echo "$base: $present"
   exit 0
 fi
 
@@ -28,6 +33,6 @@ mmdebstrap --quiet --variant=minbase --include=python3.11,python3.11-venv,ca-cer
 docker import \
   --change 'ENV PATH=/opt/python/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
   --change 'ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt' \
-  --change "LABEL org.opencontainers.image.description=\"stand-in for $base: Debian bookworm minbase and Debian's Python 3.11, built by containers/base-image.sh; never pushed\"" \
+  --change "LABEL $label=\"stand-in for $base: Debian bookworm minbase and Debian's Python 3.11, built by containers/base-image.sh; never pushed\"" \
   --change 'CMD ["python3"]' \
   "$rootfs" "$base"

@@ -7,10 +7,12 @@ if docker info >/dev/null 2>&1; then
 fi
 echo "Starting dockerd (log: /var/log/dockerd.log)"
 nohup dockerd >>/var/log/dockerd.log 2>&1 &
+dockerd_pid=$!
 for _ in $(seq 60); do
   docker info >/dev/null 2>&1 && exit 0
+  kill -0 "$dockerd_pid" 2>/dev/null || break # it exited: its log says why
   sleep 1
 done
-echo "dockerd did not answer within 60 s:" >&2
+echo "dockerd did not start:" >&2
 tail -20 /var/log/dockerd.log >&2
 exit 1

@@ -1,11 +1,13 @@
 """JWT authentication (simplejwt's), telling the logs who the reader is, and its OpenAPI scheme."""
 
+from django.db import connection
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
 from audiobooks import log_context
+from audiobooks.api.selectors import LARGEST_ID
 
 
 class ReaderJWTAuthentication(JWTAuthentication):
@@ -25,11 +27,13 @@ class ReaderJWTAuthentication(JWTAuthentication):
             user_id = int(validated_token[api_settings.USER_ID_CLAIM])
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidToken("Token contained no recognizable user identification") from exc
-        meta = self.user_model._meta
-        found = self.user_model.objects.raw(
-            f"SELECT * FROM {meta.db_table} WHERE {meta.pk.column} = %s", [user_id]
+        meta, quote = self.user_model._meta, connection.ops.quote_name
+        query = f"SELECT * FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"
+        user = (
+            next(iter(self.user_model.objects.raw(query, [user_id])), None)
+            if 0 < user_id <= LARGEST_ID
+            else None
         )
-        user = next(iter(found), None)
         if user is None:
             raise AuthenticationFailed("User not found", code="user_not_found")
         if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:

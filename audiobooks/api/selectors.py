@@ -37,9 +37,9 @@ def ensure_own_book(*, user, book_id: int) -> None:
     """404 unless the user owns the book: one indexed lookup in plain SQL, not the page count
     `get_book_for_user` adds, nor the ORM, whose building of the query costs more CPU than
     running it (a thousand streams of one book open at once, bench/streams.py)."""
-    meta = Book._meta
-    owner = meta.get_field("user").column
-    query = f"SELECT 1 FROM {meta.db_table} WHERE {meta.pk.column} = %s AND {owner} = %s"
+    meta, quote = Book._meta, connection.ops.quote_name
+    owner = quote(meta.get_field("user").column)
+    query = f"SELECT 1 FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s AND {owner} = %s"
     if not 0 < book_id <= LARGEST_ID or not _found(query, book_id, user.pk):
         raise Http404("No Book matches the given query.")
 

@@ -221,3 +221,35 @@ def test_an_access_token_stops_working_when_its_reader_is_deactivated_or_deleted
     assert response.json()["code"] == "authentication_failed"
     reason = {"deactivated": "User is inactive", "deleted": "User not found"}[change]
     assert reason in response.json()["details"]
+
+
+def test_a_signed_token_naming_an_id_no_reader_can_have_is_refused(anon):
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    token = AccessToken()
+    token["user_id"] = 10**30
+    anon.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    response = anon.get("/api/books/1/events/")
+
+    assert response.status_code == 401
+    assert "User not found" in response.json()["details"]
+
+
+def test_with_token_revocation_on_a_password_change_refuses_older_tokens(anon, user, monkeypatch):
+    """A setting the plain-SQL lookup leaves to simplejwt: its own check still runs. (Set on
+    simplejwt's settings object itself: overriding SIMPLE_JWT does not reach its modules.)"""
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from audiobooks.api import authentication
+
+    monkeypatch.setattr(authentication.api_settings, "CHECK_REVOKE_TOKEN", True)
+    anon.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+    assert anon.get("/api/books/").status_code == 200
+    user.set_password("another-long-pass-phrase")
+    user.save()
+
+    response = anon.get("/api/books/")
+
+    assert response.status_code == 401
+    assert "password has been changed" in response.json()["details"]

@@ -6,6 +6,7 @@ import json
 import shlex
 import shutil
 import subprocess
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import requests
 import yaml
 
-from tests.support.live_server import ROOT
+from tests.support.live_server import ROOT, reader_token
 from tests.support.service_processes import unavailable, wait_until
 
 IMAGE = "audiobooks-backend:test"
@@ -61,16 +62,25 @@ def image_config(tag: str) -> dict:
 
 
 def rendered_compose(env: dict[str, str]) -> subprocess.CompletedProcess:
-    """docker-compose.yml as the compose tool itself renders it with `env`."""
+    """docker-compose.yml as the compose tool itself renders it with `env` (and an empty env
+    file, so no .env of the checkout's takes part)."""
     if not shutil.which("docker-compose"):
         unavailable("docker-compose", "it is missing (make test-containers installs Debian's docker-compose)")
-    return subprocess.run(
-        ["docker-compose", "--file", str(ROOT / "docker-compose.yml"), "config"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": "/usr/local/bin:/usr/bin:/bin", **env},
-    )
+    with tempfile.NamedTemporaryFile(suffix=".env") as no_variables:
+        return subprocess.run(
+            [
+                "docker-compose",
+                "--file",
+                str(ROOT / "docker-compose.yml"),
+                "--env-file",
+                no_variables.name,
+                "config",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"PATH": "/usr/local/bin:/usr/bin:/bin", **env},
+        )
 
 
 def compose_services(env: dict[str, str]) -> dict:
@@ -96,7 +106,11 @@ class Container:
             arguments += ["--env", f"{key}={value}"]
         for volume in volumes:
             arguments += ["--volume", volume]
-        docker(*arguments, IMAGE, *command)
+        try:
+            docker(*arguments, IMAGE, *command)
+        except AssertionError:
+            self.remove()  # created but not started
+            raise
 
     def inspect(self) -> dict:
         return json.loads(docker("inspect", "--format", "{{json .}}", self.name).stdout)
@@ -112,6 +126,9 @@ class Container:
         result = docker("logs", self.name, check=False)
         return result.stdout + result.stderr
 
+    def status(self) -> str:
+        return self.inspect()["State"]["Status"]
+
     def exec(self, *command: str) -> str:
         return docker("exec", self.name, *command).stdout
 
@@ -125,12 +142,8 @@ class ContainerServer:
 
     url: str
 
-    def token(self, username: str, password: str = "kitaab-padhna-2026") -> str:
-        form = {"username": username, "password": password}
-        requests.post(f"{self.url}/api/auth/register/", data=form, timeout=10)
-        response = requests.post(f"{self.url}/api/auth/token/", data=form, timeout=10)
-        response.raise_for_status()
-        return response.json()["access"]
+    def token(self, username: str) -> str:
+        return reader_token(self.url, username)
 
     def answers(self) -> bool:
         try:

@@ -18,6 +18,18 @@ LIVE_HEARTBEAT_SECONDS = 1.0
 SERVER_START_SECONDS = 120
 
 
+READER_PASSWORD = "kitaab-padhna-2026"
+
+
+def reader_token(url: str, username: str, password: str = READER_PASSWORD) -> str:
+    """An access token of the server's reader `username`, signed up first if new."""
+    form = {"username": username, "password": password}
+    requests.post(f"{url}/api/auth/register/", data=form, timeout=10)
+    response = requests.post(f"{url}/api/auth/token/", data=form, timeout=10)
+    response.raise_for_status()
+    return response.json()["access"]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -39,15 +51,8 @@ class LiveServer:
     def upload_tmp(self) -> Path:
         return self.workdir / "upload-tmp"
 
-    def token(self, username: str, password: str = "kitaab-padhna-2026") -> str:
-        requests.post(
-            f"{self.url}/api/auth/register/", data={"username": username, "password": password}, timeout=10
-        )
-        response = requests.post(
-            f"{self.url}/api/auth/token/", data={"username": username, "password": password}, timeout=10
-        )
-        response.raise_for_status()
-        return response.json()["access"]
+    def token(self, username: str, password: str = READER_PASSWORD) -> str:
+        return reader_token(self.url, username, password)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -154,6 +154,7 @@ function onBookEvent(bookId, event) {
   const last = event.event === "completed" || event.event === "error";
   if (last) {
     store.set("reading", null);
+    $("reattached").hidden = true;
     loadBooks();
   }
   return last;
