@@ -218,6 +218,9 @@ REST_FRAMEWORK = {
         "auth": env_str("AUTH_RATE", "30/minute"),
         # Each account has its own cost limits, so accounts themselves are scarce.
         "register": env_str("REGISTER_RATE", "10/hour"),
+        # A page drawn anew is a poppler run; a browser keeps what it got (ETag), so a
+        # proofreader paging through a book stays far below this.
+        "pictures": env_str("PAGE_IMAGE_RATE", "1200/hour"),
     },
 }
 

@@ -263,6 +263,8 @@ class BookPageDetailView(APIView):
 class BookPageImageView(APIView):
     """The page as a picture, beside its text for proofreading; cached by the browser."""
 
+    throttle_scope = "pictures"
+
     @extend_schema(
         parameters=[
             OpenApiParameter("width", int, description="pixels, 200 to 2000, rounded up to a hundred"),

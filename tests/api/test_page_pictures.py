@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from rest_framework.throttling import ScopedRateThrottle
 
 from audiobooks.models import Book
 from tests.support.pdf_factory import build_pdf, cropped_page_pdf, english_page, hindi_page
@@ -96,3 +97,12 @@ def test_a_page_cropped_from_a_huge_sheet_is_drawn_at_its_cropped_size(api, tmp_
     drawn = image_of(picture(api, Book.objects.get(), width=400))
 
     assert drawn.width == 400 and drawn.height <= 4 * drawn.width
+
+
+def test_page_pictures_are_rate_limited_per_reader(api, book, monkeypatch):
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"pictures": "3/hour"})
+
+    answers = [picture(api, book, width=200) for _ in range(4)]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+    assert answers[-1].json()["code"] == "throttled" and int(answers[-1]["Retry-After"]) > 0
