@@ -175,7 +175,9 @@ def layer_verdict(
         pdf_path,
         page_number,
         span_pt=(middle[0][0] - BAND_MARGIN_PT, middle[-1][1] + BAND_MARGIN_PT),
-        language=options.language,
+        # Whatever the book's language: read as English, every sound Devanagari layer of a
+        # book uploaded as English was refused, and its pages OCRed into Latin garbage.
+        language=ocr_models("hindi").language,
         dpi=reading_dpi(facts.scan_dpi, least=options.dpi),
         timeout=options.ocr_timeout,
     )

@@ -180,6 +180,17 @@ def test_a_sound_hindi_text_layer_is_used_as_is(tmp_path):
     assert result.reason == "text layer, 0.0% apart from OCR of the page"
 
 
+@pytest.mark.parametrize("book", ["english", "hinglish"])
+def test_a_sound_digital_hindi_layer_is_used_whatever_language_the_book_was_given(tmp_path, book):
+    typeset_book = typeset(title="जल", devanagari=True, chapters=1, paragraphs=3)
+    pdf = write_pdf(typeset_book, tmp_path / "hindi.pdf", scanned=False)
+
+    result = page_extraction.extract_page(pdf, 1, page_extraction.options_for_book(book))
+
+    assert result.method == "text"
+    assert result.reason.startswith("text layer, ")
+
+
 @pytest.mark.parametrize(
     "broken_layer",
     [
