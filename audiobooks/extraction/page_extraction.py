@@ -36,6 +36,7 @@ METHOD_TEXT = "text"
 METHOD_OCR = "ocr"
 # Around the lines of a band read to check a text layer: room for marks above and below.
 BAND_MARGIN_PT = 4
+SAMPLE_LINES = 5
 # Above this a scan is rendered down: more pixels cost OCR time and read no better.
 MAX_SCAN_DPI = 300
 
@@ -170,7 +171,12 @@ def layer_verdict(
     lines = facts.text_lines_pt
     if not lines:
         return verdict
-    middle = lines[len(lines) // 3 : len(lines) - len(lines) // 3]  # whole lines, not cut ones
+    # Whole lines from the middle of the page (not cut ones, not headers): the middle third,
+    # at most SAMPLE_LINES of it, since a broken font map shows in nearly every line and the
+    # band's OCR is most of what a digital Hindi page costs.
+    third = lines[len(lines) // 3 : len(lines) - len(lines) // 3]
+    start = max(0, (len(third) - SAMPLE_LINES) // 2)
+    middle = third[start : start + SAMPLE_LINES]
     sample = read_band(
         pdf_path,
         page_number,
