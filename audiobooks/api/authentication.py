@@ -7,7 +7,7 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidTok
 from rest_framework_simplejwt.settings import api_settings
 
 from audiobooks import log_context
-from audiobooks.api.selectors import LARGEST_ID
+from audiobooks.api.selectors import is_possible_id
 
 
 class ReaderJWTAuthentication(JWTAuthentication):
@@ -29,11 +29,8 @@ class ReaderJWTAuthentication(JWTAuthentication):
             raise InvalidToken("Token contained no recognizable user identification") from exc
         meta, quote = self.user_model._meta, connection.ops.quote_name
         query = f"SELECT * FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"
-        user = (
-            next(iter(self.user_model.objects.raw(query, [user_id])), None)
-            if 0 < user_id <= LARGEST_ID
-            else None
-        )
+        found = self.user_model.objects.raw(query, [user_id]) if is_possible_id(user_id) else []
+        user = next(iter(found), None)
         if user is None:
             raise AuthenticationFailed("User not found", code="user_not_found")
         if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:

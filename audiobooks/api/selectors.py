@@ -33,6 +33,11 @@ def get_book_for_user(*, user, book_id: int) -> Book:
 LARGEST_ID = 2**63 - 1
 
 
+def is_possible_id(value: int) -> bool:
+    """Could `value` be a row's id? Ask the database only if so."""
+    return 0 < value <= LARGEST_ID
+
+
 def ensure_own_book(*, user, book_id: int) -> None:
     """404 unless the user owns the book: one indexed lookup in plain SQL, not the page count
     `get_book_for_user` adds, nor the ORM, whose building of the query costs more CPU than
@@ -40,7 +45,7 @@ def ensure_own_book(*, user, book_id: int) -> None:
     meta, quote = Book._meta, connection.ops.quote_name
     owner = quote(meta.get_field("user").column)
     query = f"SELECT 1 FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s AND {owner} = %s"
-    if not 0 < book_id <= LARGEST_ID or not _found(query, book_id, user.pk):
+    if not is_possible_id(book_id) or not _found(query, book_id, user.pk):
         raise Http404("No Book matches the given query.")
 
 
@@ -56,11 +61,9 @@ def pages_of(*, book: Book) -> QuerySet[BookPage]:
 
 def page_for_user(*, user, book_id: int, page_number: int) -> BookPage:
     """A stored page of the user's book; 404 for another's book or a page not stored (yet)."""
-    # Through the book's own pk: an id past SQLite's integers finds nothing there, where a
-    # foreign key lookup would raise.
-    ensure_own_book(user=user, book_id=book_id)
+    ensure_own_book(user=user, book_id=book_id)  # which also refuses an id no row can have
     page = (
-        BookPage.objects.filter(book__pk=book_id, page_number=page_number).select_related("edited_by").first()
+        BookPage.objects.filter(book_id=book_id, page_number=page_number).select_related("edited_by").first()
     )
     if page is None:
         raise BookError(ErrorCode.NOT_FOUND, "Page not found", f"Page {page_number} is not stored (yet).")
