@@ -95,6 +95,8 @@ def check_tesseract() -> str:
 
 
 def check_pdftoppm() -> str:
+    """pdftoppm, and poppler's pdfimages beside it (a scan's own pixels, extraction/ocr.py)."""
+    run_tool("pdfimages", "-v")
     return run_tool("pdftoppm", "-v").strip().splitlines()[0]
 
 

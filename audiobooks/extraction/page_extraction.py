@@ -135,6 +135,7 @@ def _read_page(
             dpi=reading_dpi(facts.scan_dpi, least=options.dpi),
             max_pixels=options.max_pixels,
             timeout=options.ocr_timeout,
+            whole_page_image_px=facts.whole_page_image_px,
         )
         return finished_page(
             page_number,

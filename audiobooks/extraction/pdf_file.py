@@ -21,6 +21,12 @@ PDF_END = b"%%EOF"
 # The PDF spec lets a header start after some junk; readers look in the first 1 KiB (and
 # for the end marker in the last).
 PDF_MAGIC_WINDOW = 1024
+# How far (a share of the page's longer side) an image's edges may lie from the page's
+# and it still counts as the whole page.
+WHOLE_PAGE_SLACK = 0.01
+# A scanner's page with its OCR layer: an image and a text object a word or a line. A page
+# drawing more objects than this is not looked at as a scan.
+WHOLE_PAGE_MAX_OBJECTS = 5000
 
 
 class PdfRejected(Exception):
@@ -95,6 +101,8 @@ class PageFacts:
     font_names: tuple[str, ...] = ()  # the base fonts its text is set in
     # Where the text layer's lines lie: (top, bottom) in points from the top, top to bottom.
     text_lines_pt: tuple[tuple[float, float], ...] = ()
+    # (width, height) in pixels when the page is one upright image covering it (whole_page_image)
+    whole_page_image_px: tuple[int, int] | None = None
 
 
 def scan_dpi(page: pdfium.PdfPage, page_area_pt: float) -> float | None:
@@ -108,6 +116,39 @@ def scan_dpi(page: pdfium.PdfPage, page_area_pt: float) -> float | None:
             pixels_wide, pixels_high = image.get_px_size()
             best = (placed_area, math.sqrt(pixels_wide * pixels_high / placed_area) * 72)
     return round(best[1], 1) if best else None
+
+
+def hidden_or_container(item: pdfium.PdfObject) -> bool:
+    """An image, a form (what holds other objects), or text drawn invisible."""
+    if item.type == pdfium_raw.FPDF_PAGEOBJ_TEXT:
+        return pdfium_raw.FPDFTextObj_GetTextRenderMode(item.raw) == pdfium_raw.FPDF_TEXTRENDERMODE_INVISIBLE
+    return item.type in (pdfium_raw.FPDF_PAGEOBJ_IMAGE, pdfium_raw.FPDF_PAGEOBJ_FORM)
+
+
+def whole_page_image(page: pdfium.PdfPage) -> tuple[int, int] | None:
+    """The pixel size of the page's image when the page is that one image, upright and
+    edge to edge, with nothing drawn beside it but invisible text (an OCR layer): a
+    scanner's page, whose own pixels OCR can read (ocr.own_scan_pixels)."""
+    if page.get_rotation() != 0:
+        return None
+    images = []
+    for count, item in enumerate(page.get_objects(max_depth=2)):
+        if count >= WHOLE_PAGE_MAX_OBJECTS or not hidden_or_container(item):
+            return None  # a digital page's text stops this at its first object
+        if item.type == pdfium_raw.FPDF_PAGEOBJ_IMAGE:
+            images.append(item)
+    if len(images) != 1:
+        return None
+    matrix = images[0].get_matrix()
+    if matrix.b or matrix.c or matrix.a <= 0 or matrix.d <= 0:
+        return None
+    crop_left, crop_bottom, crop_right, crop_top = page.get_cropbox()
+    left, bottom, right, top = images[0].get_bounds()
+    slack = WHOLE_PAGE_SLACK * max(crop_right - crop_left, crop_top - crop_bottom)
+    edges = zip((left, bottom, right, top), (crop_left, crop_bottom, crop_right, crop_top), strict=True)
+    if any(abs(edge - crop_edge) > slack for edge, crop_edge in edges):
+        return None
+    return images[0].get_px_size()
 
 
 def text_lines(text_page: pdfium.PdfTextPage, page_height: float) -> tuple[tuple[float, float], ...]:
@@ -206,7 +247,15 @@ class PdfiumPages:
             text = text_page.get_text_bounded().replace(LINE_END_HYPHEN, "-\n")
             lines = text_lines(text_page, height)
             text_page.close()
-            return PageFacts(text, width, height, scan_dpi(page, width * height), font_names(page), lines)
+            return PageFacts(
+                text,
+                width,
+                height,
+                scan_dpi(page, width * height),
+                font_names(page),
+                lines,
+                whole_page_image(page),
+            )
         finally:
             page.close()
 

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops, ImageStat
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 
@@ -31,6 +31,7 @@ from tests.support.pdf_factory import (
     image_bomb_pdf,
     image_pdf,
     legacy_font_text,
+    stencil_scan_pdf,
     symbols_for_signs,
     tiny_print_pdf,
     two_column_page,
@@ -312,6 +313,79 @@ def test_a_hindi_scan_lying_turned_reads_like_the_upright_page(tmp_path, turned)
         character_error_rate(lying.text, "\n".join(lines))
         <= character_error_rate(upright.text, "\n".join(lines)) + 0.02
     )
+
+
+# --- A scan's own pixels --------------------------------------------------------------
+
+
+@pytest.fixture
+def pages_read(monkeypatch):
+    """Each image tesseract is given for a page, as a PIL image."""
+    seen = []
+    real_read_text = ocr.read_text
+
+    def spy(tesseract, image_path, **kwargs):
+        with Image.open(image_path) as image:
+            seen.append(image.convert("L"))
+        return real_read_text(tesseract, image_path, **kwargs)
+
+    monkeypatch.setattr(ocr, "read_text", spy)
+    return seen
+
+
+def test_a_scanned_page_is_read_from_the_scanners_own_pixels(tmp_path, pages_read):
+    scan = REALWORLD / "san.siddhanta.exp0.png"  # 300 dpi, where poppler's rendering moves pixels
+    pdf = image_pdf(scan, tmp_path / "scan.pdf")
+
+    result = page_extraction.extract_page(pdf, 1, HINDI_BOOK)
+
+    assert result.error == ""
+    with Image.open(scan) as stored:
+        assert ImageChops.difference(pages_read[0], stored.convert("L")).getbbox() is None
+
+
+def test_a_scan_finer_than_300_dpi_is_shrunk_to_300(tmp_path, pages_read):
+    scan = REALWORLD / "janasanskrittext.png"  # 400 dpi
+    pdf = image_pdf(scan, tmp_path / "scan.pdf")
+
+    page_extraction.extract_page(pdf, 1, HINDI_BOOK)
+
+    with Image.open(scan) as stored:
+        assert pages_read[0].size == (round(stored.width * 0.75), round(stored.height * 0.75))
+
+
+@pytest.mark.parametrize(
+    "page, own_pixels",
+    [
+        pytest.param(Page(("Scan",), scanned=True), True, id="a scan"),
+        pytest.param(Page(("Scan",), scanned=True, hidden_text="OCR layer"), True, id="with an OCR layer"),
+        pytest.param(Page(("Scan",), scanned=True, turned=90), True, id="lying turned in its pixels"),
+        pytest.param(Page(("Scan",), scanned=True, stamp="Digitised by"), False, id="with a visible stamp"),
+        pytest.param(Page(("Scan",), scanned=True, rotate_attr=90), False, id="turned by /Rotate"),
+        pytest.param(Page(("Printed",), scanned=False), False, id="digital"),
+    ],
+)
+def test_only_a_page_that_is_one_upright_image_and_nothing_visible_beside_it_counts_as_a_scan(
+    tmp_path, page, own_pixels
+):
+    pdf = build_pdf(tmp_path / "page.pdf", [page])
+
+    with pdf_reader.PdfReader(pdf) as pages:
+        found = pages.layer(1).whole_page_image_px
+
+    assert (found is not None) == own_pixels
+
+
+def test_a_scan_whose_stored_bits_do_not_look_like_the_page_is_rendered_instead(tmp_path, pages_read):
+    lines = english_page(count=6, scanned=True).lines
+    pdf = stencil_scan_pdf(tmp_path / "stencil.pdf", lines)  # its bits are the page's negative
+    with pdf_reader.PdfReader(pdf) as pages:
+        assert pages.layer(1).whole_page_image_px is not None
+
+    result = page_extraction.extract_page(pdf, 1, page_extraction.ExtractionOptions(language="eng"))
+
+    assert ImageStat.Stat(pages_read[0]).mean[0] > 200  # white paper, not the negative
+    assert lines[0] in result.text
 
 
 # --- Layout and models -------------------------------------------------------------------

@@ -57,6 +57,7 @@ class Page:
     turned: int = 0  # the scan lies turned by this many degrees counter-clockwise
     rotate_attr: int = 0  # the page's /Rotate: a viewer turns it clockwise by this much
     columns: int = 1  # the lines fill the left column first, then the right
+    stamp: str | None = None  # visible text printed over the scan, as a digitiser stamps a page
 
     @property
     def text(self) -> str:
@@ -131,6 +132,9 @@ def build_pdf(path: Path, pages: list[Page], *, dpi: int = 150) -> Path:
             pdf.drawImage(ImageReader(buffer), 0, 0, width=size[0], height=size[1])
             if page.hidden_text:
                 draw_hidden_text(pdf, page.hidden_text)
+            if page.stamp:
+                pdf.setFont("Helvetica", 9)
+                pdf.drawString(30, 20, page.stamp)
             if page.rotate_attr:
                 pdf.setPageRotation(page.rotate_attr)
         else:
@@ -227,6 +231,12 @@ def image_bomb_pdf(path: Path, *, side_px: int = 35_000) -> Path:
     row = b"\x00" * ((side_px + 7) // 8)
     compressor = zlib.compressobj(9)
     data = b"".join(compressor.compress(row) for _ in range(side_px)) + compressor.flush()
+    image = b"/Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 1" % (side_px, side_px)
+    return one_image_pdf(path, image, data)
+
+
+def one_image_pdf(path: Path, image_entries: bytes, flate_data: bytes) -> Path:
+    """An A5 page covered by one Flate-compressed image described by `image_entries`."""
     content = b"q %d 0 0 %d 0 0 cm /Im1 Do Q" % PAGE_SIZE
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -234,10 +244,9 @@ def image_bomb_pdf(path: Path, *, side_px: int = 35_000) -> Path:
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] " % PAGE_SIZE
         + b"/Resources << /XObject << /Im1 5 0 R >> >> /Contents 4 0 R >>",
         b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
-        b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray "
-        % (side_px, side_px)
-        + b"/BitsPerComponent 1 /Filter /FlateDecode /Length %d >>\nstream\n" % len(data)
-        + data
+        b"<< /Type /XObject /Subtype /Image %s /Filter /FlateDecode /Length %d >>\nstream\n"
+        % (image_entries, len(flate_data))
+        + flate_data
         + b"\nendstream",
     ]
     path.write_bytes(raw_pdf(objects))
@@ -378,6 +387,15 @@ def tiny_print_pdf(path: Path, *, pages: int = 1, lines: int = 125) -> Path:
     ]
     path.write_bytes(raw_pdf(objects))
     return path
+
+
+def stencil_scan_pdf(path: Path, lines: tuple[str, ...]) -> Path:
+    """A one-page bilevel scan stored as a stencil mask painted black, as scanners storing
+    pages in JBIG2 do: the stored bits are 0 where the page shows ink (pdfimages hands them
+    over as they are: a negative of the page)."""
+    ink = render_scan(lines).point(lambda value: 0 if value < 128 else 255).convert("1")
+    image = b"/Width %d /Height %d /ImageMask true /BitsPerComponent 1" % ink.size
+    return one_image_pdf(path, image, zlib.compress(ink.tobytes()))
 
 
 def cropped_page_pdf(path: Path, *, media_pt: int = 6000, crop_pt: int = 300) -> Path:
