@@ -19,6 +19,9 @@ from audiobooks.extraction.tesseract_words import Tesseract, Word
 
 DEVANAGARI_LETTER = re.compile(r"[\u0904-\u0939\u0958-\u0961\u0972-\u097f]")
 ASCII_LETTER_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
+DEVANAGARI_DIGIT = re.compile(r"[\u0966-\u096f]")
+# A number as Hindi prints one: a verse number ॥५॥, a year, (१), २०-२५, १२.५०
+NUMBER = re.compile(r"[(\[।॥]*[0-9\u0966-\u096f]+(?:[.,:/-][0-9\u0966-\u096f]+)*[)\].,;:!?।॥]*")
 # Below this the Devanagari model did not recognise the word at all.
 UNREAD_BELOW = 50.0
 # How sure the Latin model must be of its reading to replace the Devanagari one.
@@ -30,10 +33,13 @@ Box = tuple[int, int, int, int]  # left, top, right, bottom
 
 
 def misread_latin(word: Word) -> bool:
-    """No Devanagari letter, and stray ASCII or no confidence: what the model makes of Latin."""
+    """No Devanagari letter, and stray ASCII, no confidence, or Devanagari digits among
+    stray signs that make no number: what the model makes of Latin."""
     if DEVANAGARI_LETTER.search(word.text):
         return False
-    return bool(ASCII_LETTER_OR_DIGIT.search(word.text)) or word.confidence < UNREAD_BELOW
+    if ASCII_LETTER_OR_DIGIT.search(word.text) or word.confidence < UNREAD_BELOW:
+        return True
+    return bool(DEVANAGARI_DIGIT.search(word.text)) and not NUMBER.fullmatch(word.text)
 
 
 def candidates(words: list[Word]) -> list[int]:

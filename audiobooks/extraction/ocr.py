@@ -121,6 +121,12 @@ def render_page(
     return image_path
 
 
+@dataclass(frozen=True)
+class PageImage:
+    path: str
+    dpi: int | None  # known for a scan's own pixels; tesseract estimates it for a rendering
+
+
 def page_image(
     pdf_path: str | Path,
     page_number: int,
@@ -131,7 +137,7 @@ def page_image(
     max_pixels: int,
     workdir: str,
     deadline: Deadline,
-) -> str:
+) -> PageImage:
     """The page's pixels to read at `dpi`: the scan's own when the page is one image with
     at least that many (shrunk to it), within `max_pixels`; pdftoppm's rendering otherwise."""
     if whole_page_image_px and math.prod(whole_page_image_px) <= max_pixels:
@@ -146,8 +152,8 @@ def page_image(
                 deadline=deadline,
             )
             if own:
-                return own
-    return render_page(pdf_path, page_number, dpi=dpi, workdir=workdir, deadline=deadline)
+                return PageImage(own, dpi)
+    return PageImage(render_page(pdf_path, page_number, dpi=dpi, workdir=workdir, deadline=deadline), None)
 
 
 def own_scan_pixels(
@@ -220,7 +226,7 @@ def ocr_page(
     if budget_dpi < dpi:
         logger.warning("page %s of %s is huge: rendering at %d dpi", page_number, pdf_path, budget_dpi)
     with tempfile.TemporaryDirectory(prefix="ocr-page-") as workdir:
-        image_path = page_image(
+        image = page_image(
             pdf_path,
             page_number,
             dpi=budget_dpi,
@@ -230,10 +236,10 @@ def ocr_page(
             workdir=workdir,
             deadline=deadline,
         )
-        if image_is_blank(image_path):
+        if image_is_blank(image.path):
             return OcrReading("", None)
-        tesseract = Tesseract(workdir, deadline)
-        read = partial(read_text, tesseract, image_path, language=language, rescue_language=rescue_language)
+        tesseract = Tesseract(workdir, deadline, dpi=image.dpi)
+        read = partial(read_text, tesseract, image.path, language=language, rescue_language=rescue_language)
         reading = read(psm=PAGE_SEGMENTATION)
         if reading.confidence is None or reading.confidence < ROTATION_CHECK_CONFIDENCE:
             # A page lying turned reads as noise. Segmentation with orientation detection

@@ -17,9 +17,13 @@ def word(text: str, confidence: float = 95.0, line: tuple[int, int, int] = (1, 1
         ('C0५१९"', 34.0, True),  # "Computer" as the Devanagari model read it
         ("00०5", 72.7, True),  # "books": ASCII digits
         ("ऽ८॥००।", 21.6, True),  # "school": no letter, no confidence
+        ("†००६७॥॥|", 88.0, True),  # "football": digits among stray signs, confidently
         ("भारत", 96.0, False),
         ("भर्तुः", 60.7, False),  # a real word the model was unsure of
         ("॥५॥", 78.3, False),  # a verse number
+        ("(१९४७),", 90.0, False),  # a year
+        ("२०-२५", 90.0, False),
+        ("।", 90.0, False),  # a danda on its own
         ("क", 0.0, False),  # a letter from a table of letters
     ],
 )
