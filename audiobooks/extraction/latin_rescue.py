@@ -20,8 +20,8 @@ from audiobooks.extraction.tesseract_words import Tesseract, Word
 DEVANAGARI_LETTER = re.compile(r"[\u0904-\u0939\u0958-\u0961\u0972-\u097f]")
 ASCII_LETTER_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
 DEVANAGARI_DIGIT = re.compile(r"[\u0966-\u096f]")
-# A number as Hindi prints one: a verse number ॥५॥, a year, (१), २०-२५, १२.५०
-NUMBER = re.compile(r"[(\[।॥]*[0-9\u0966-\u096f]+(?:[.,:/-][0-9\u0966-\u096f]+)*[)\].,;:!?।॥]*")
+# A number as Hindi prints one: a verse number ॥५॥, a year, (१), २०-२५, १९४७–४८, १२.५०, “१०%”
+NUMBER = re.compile(r"[(\[।॥“\"']*[0-9\u0966-\u096f]+(?:[.,:/\-–][0-9\u0966-\u096f]+)*%?[)\].,;:!?।॥”\"']*")
 # Below this the Devanagari model did not recognise the word at all.
 UNREAD_BELOW = 50.0
 # How sure the Latin model must be of its reading to replace the Devanagari one.

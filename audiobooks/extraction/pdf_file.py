@@ -27,6 +27,11 @@ WHOLE_PAGE_SLACK = 0.01
 # A scanner's page with its OCR layer: an image and a text object a word or a line. A page
 # drawing more objects than this is not looked at as a scan.
 WHOLE_PAGE_MAX_OBJECTS = 5000
+# Forms (an OCR layer is often one) are looked into this deep; a page nesting deeper is
+# not taken for a scan, since what it draws was not all seen.
+WHOLE_PAGE_FORM_DEPTH = 8
+WHOLE_PAGE_MAX_ANNOTATIONS = 100
+CLIP_MOST_POINTS = 64  # a scan's clip is a rectangle; a clip path of more segments is not a scan's
 
 
 class PdfRejected(Exception):
@@ -118,37 +123,89 @@ def scan_dpi(page: pdfium.PdfPage, page_area_pt: float) -> float | None:
     return round(best[1], 1) if best else None
 
 
-def hidden_or_container(item: pdfium.PdfObject) -> bool:
-    """An image, a form (what holds other objects), or text drawn invisible."""
-    if item.type == pdfium_raw.FPDF_PAGEOBJ_TEXT:
-        return pdfium_raw.FPDFTextObj_GetTextRenderMode(item.raw) == pdfium_raw.FPDF_TEXTRENDERMODE_INVISIBLE
-    return item.type in (pdfium_raw.FPDF_PAGEOBJ_IMAGE, pdfium_raw.FPDF_PAGEOBJ_FORM)
-
-
 def whole_page_image(page: pdfium.PdfPage) -> tuple[int, int] | None:
-    """The pixel size of the page's image when the page is that one image, upright and
-    edge to edge, with nothing drawn beside it but invisible text (an OCR layer): a
-    scanner's page, whose own pixels OCR can read (ocr.own_scan_pixels)."""
-    if page.get_rotation() != 0:
+    """The pixel size of the page's image when the page is nothing but that image: drawn
+    on the page itself (not in a form another transform could flip), upright, edge to edge,
+    unclipped, with square pixels, and beside it only invisible text (an OCR layer) and no
+    annotation that draws. A scanner's page, whose own pixels OCR reads (page_pixels.py)."""
+    if page.get_rotation() != 0 or draws_annotations(page):
         return None
     images = []
-    for count, item in enumerate(page.get_objects(max_depth=2)):
-        if count >= WHOLE_PAGE_MAX_OBJECTS or not hidden_or_container(item):
+    for count, item in enumerate(page.get_objects(max_depth=WHOLE_PAGE_FORM_DEPTH)):
+        if count >= WHOLE_PAGE_MAX_OBJECTS or not hidden_or_image(item):
             return None  # a digital page's text stops this at its first object
         if item.type == pdfium_raw.FPDF_PAGEOBJ_IMAGE:
             images.append(item)
-    if len(images) != 1:
+    if len(images) != 1 or images[0].level != 0:
         return None
-    matrix = images[0].get_matrix()
+    image = images[0]
+    matrix = image.get_matrix()
     if matrix.b or matrix.c or matrix.a <= 0 or matrix.d <= 0:
         return None
-    crop_left, crop_bottom, crop_right, crop_top = page.get_cropbox()
-    left, bottom, right, top = images[0].get_bounds()
-    slack = WHOLE_PAGE_SLACK * max(crop_right - crop_left, crop_top - crop_bottom)
-    edges = zip((left, bottom, right, top), (crop_left, crop_bottom, crop_right, crop_top), strict=True)
-    if any(abs(edge - crop_edge) > slack for edge, crop_edge in edges):
+    page_box = page.get_bbox()  # what pdfium and poppler show: the CropBox within the MediaBox
+    if not (covers(image.get_bounds(), page_box, exactly=True) and covers(clip_bounds(image), page_box)):
         return None
-    return images[0].get_px_size()
+    pixels_wide, pixels_high = image.get_px_size()
+    if abs(pixels_wide / matrix.a - pixels_high / matrix.d) > WHOLE_PAGE_SLACK * pixels_wide / matrix.a:
+        return None  # a fax's 200 x 100 dpi, which pdfimages would hand over squashed
+    return pixels_wide, pixels_high
+
+
+def hidden_or_image(item: pdfium.PdfObject) -> bool:
+    """An image, invisible text, or a form whose contents were looked at too."""
+    if item.type == pdfium_raw.FPDF_PAGEOBJ_TEXT:
+        return pdfium_raw.FPDFTextObj_GetTextRenderMode(item.raw) == pdfium_raw.FPDF_TEXTRENDERMODE_INVISIBLE
+    if item.type == pdfium_raw.FPDF_PAGEOBJ_FORM:
+        return item.level < WHOLE_PAGE_FORM_DEPTH - 1
+    return item.type == pdfium_raw.FPDF_PAGEOBJ_IMAGE
+
+
+def draws_annotations(page: pdfium.PdfPage) -> bool:
+    """Any annotation a renderer draws (a typed note, a stamp, a form field), or too many to look at."""
+    count = pdfium_raw.FPDFPage_GetAnnotCount(page.raw)
+    if count > WHOLE_PAGE_MAX_ANNOTATIONS:
+        return True
+    for index in range(count):
+        annotation = pdfium_raw.FPDFPage_GetAnnot(page.raw, index)
+        try:
+            subtype = pdfium_raw.FPDFAnnot_GetSubtype(annotation)
+        finally:
+            pdfium_raw.FPDFPage_CloseAnnot(annotation)
+        if subtype not in (pdfium_raw.FPDF_ANNOT_LINK, pdfium_raw.FPDF_ANNOT_POPUP):
+            return True
+    return False
+
+
+Box = tuple[float, float, float, float]  # left, bottom, right, top
+
+
+def clip_bounds(item: pdfium.PdfObject) -> Box | None:
+    """The box around the object's clip path's points; None when it has no clip path."""
+    clip = pdfium_raw.FPDFPageObj_GetClipPath(item.raw)
+    if not clip:
+        return None
+    xs, ys = [], []
+    x, y = ctypes.c_float(), ctypes.c_float()
+    for path in range(pdfium_raw.FPDFClipPath_CountPaths(clip)):
+        segments = pdfium_raw.FPDFClipPath_CountPathSegments(clip, path)
+        if segments > CLIP_MOST_POINTS:
+            return (0.0, 0.0, 0.0, 0.0)  # no scanner's clip: covers nothing
+        for index in range(segments):
+            segment = pdfium_raw.FPDFClipPath_GetPathSegment(clip, path, index)
+            if pdfium_raw.FPDFPathSegment_GetPoint(segment, x, y):
+                xs.append(x.value)
+                ys.append(y.value)
+    return (min(xs), min(ys), max(xs), max(ys)) if xs else None
+
+
+def covers(box: Box | None, page_box: Box, *, exactly: bool = False) -> bool:
+    """`box` reaches every edge of `page_box` (`exactly`: and no further), within
+    WHOLE_PAGE_SLACK of its longer side. None, no box, reaches everywhere."""
+    if box is None:
+        return True
+    slack = WHOLE_PAGE_SLACK * max(page_box[2] - page_box[0], page_box[3] - page_box[1])
+    beyond = [page_box[0] - box[0], page_box[1] - box[1], box[2] - page_box[2], box[3] - page_box[3]]
+    return all(-slack <= by <= (slack if exactly else math.inf) for by in beyond)
 
 
 def text_lines(text_page: pdfium.PdfTextPage, page_height: float) -> tuple[tuple[float, float], ...]:

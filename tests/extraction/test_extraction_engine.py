@@ -2,7 +2,9 @@
 
 import subprocess
 import sys
+import tempfile
 import threading
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -11,13 +13,15 @@ from PIL import Image, ImageChops, ImageStat
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 
-from audiobooks.extraction import ocr, page_extraction, pdf_file, pdf_reader, text_layer
+from audiobooks.extraction import ocr, page_extraction, page_pixels, pdf_file, pdf_reader, text_layer
+from audiobooks.extraction.tesseract_words import Deadline
 from tests.support.character_error import character_error_rate
 from tests.support.live_server import ROOT
 from tests.support.narration_books import typeset, write_pdf
 from tests.support.pdf_factory import (
     ENGLISH_LINES,
     HINDI_LINES,
+    PAGE_SIZE,
     Page,
     blank_pages_pdf,
     build_pdf,
@@ -25,6 +29,7 @@ from tests.support.pdf_factory import (
     drop_conjuncts,
     english_page,
     glued_words,
+    grey_scan_pdf,
     hindi_page,
     hindi_with_english_page,
     huge_page_pdf,
@@ -263,13 +268,13 @@ def test_a_gigapixel_image_in_a_tiny_file_is_rendered_without_the_memory(tmp_pat
 def test_a_huge_page_is_rendered_within_the_pixel_budget(tmp_path, monkeypatch):
     pdf = huge_page_pdf(tmp_path / "huge.pdf", side_pt=14_400)  # 200 x 200 inches
     rendered_dpi = []
-    real_render = ocr.render_page
+    real_render = page_pixels.render_page
 
     def spy(*args, **kwargs):
         rendered_dpi.append(kwargs["dpi"])
         return real_render(*args, **kwargs)
 
-    monkeypatch.setattr(ocr, "render_page", spy)
+    monkeypatch.setattr(page_pixels, "render_page", spy)
 
     result = page_extraction.extract_page(
         pdf, 1, page_extraction.ExtractionOptions(mode="ocr", max_pixels=4_000_000)
@@ -320,13 +325,15 @@ def test_a_hindi_scan_lying_turned_reads_like_the_upright_page(tmp_path, turned)
 
 @pytest.fixture
 def pages_read(monkeypatch):
-    """Each image tesseract is given for a page, as a PIL image."""
+    """Each image tesseract is given for a page, as a PIL image with the resolution tesseract
+    was told (`info["told_dpi"]`, None: left to estimate)."""
     seen = []
     real_read_text = ocr.read_text
 
     def spy(tesseract, image_path, **kwargs):
         with Image.open(image_path) as image:
             seen.append(image.convert("L"))
+        seen[-1].info["told_dpi"] = tesseract.dpi
         return real_read_text(tesseract, image_path, **kwargs)
 
     monkeypatch.setattr(ocr, "read_text", spy)
@@ -342,6 +349,7 @@ def test_a_scanned_page_is_read_from_the_scanners_own_pixels(tmp_path, pages_rea
     assert result.error == ""
     with Image.open(scan) as stored:
         assert ImageChops.difference(pages_read[0], stored.convert("L")).getbbox() is None
+    assert pages_read[0].info["told_dpi"] == 300
 
 
 def test_a_scan_finer_than_300_dpi_is_shrunk_to_300(tmp_path, pages_read):
@@ -352,6 +360,7 @@ def test_a_scan_finer_than_300_dpi_is_shrunk_to_300(tmp_path, pages_read):
 
     with Image.open(scan) as stored:
         assert pages_read[0].size == (round(stored.width * 0.75), round(stored.height * 0.75))
+    assert pages_read[0].info["told_dpi"] == 300  # its own pixels, shrunk: a rendering is not told
 
 
 @pytest.mark.parametrize(
@@ -374,6 +383,79 @@ def test_only_a_page_that_is_one_upright_image_and_nothing_visible_beside_it_cou
         found = pages.layer(1).whole_page_image_px
 
     assert (found is not None) == own_pixels
+
+
+IMAGE_OVER_THE_PAGE = b"q %d 0 0 %d 0 0 cm /Im1 Do Q" % PAGE_SIZE
+FORM_OF_THE_IMAGE = (
+    b"<< /Type /XObject /Subtype /Form /BBox [0 0 %d %d] /Resources << /XObject << /Im1 5 0 R >> >>"
+    % PAGE_SIZE
+    + b" /Length %d >>\nstream\n%s\nendstream" % (len(IMAGE_OVER_THE_PAGE), IMAGE_OVER_THE_PAGE)
+)
+TYPED_NOTE = (
+    b"<< /Type /Annot /Subtype /FreeText /Rect [30 30 200 60] /Contents (A reader's note)"
+    b" /DA (/Helv 12 Tf 0 g) >>"
+)
+
+
+@pytest.mark.parametrize(
+    "drawn, own_pixels",
+    [
+        pytest.param({}, True, id="over the page"),
+        pytest.param(
+            {"drawing": b"q 1 0 0 -1 0 %d cm /Fm1 Do Q" % PAGE_SIZE[1], "more_objects": (FORM_OF_THE_IMAGE,)},
+            False,
+            id="flipped by its form",
+        ),
+        pytest.param(
+            {
+                "drawing": b"q 0 0 %d %d re W n q %d 0 0 %d 0 0 cm /Im1 Do Q Q"
+                % (PAGE_SIZE[0], PAGE_SIZE[1] * 0.8, *PAGE_SIZE)
+            },
+            False,
+            id="clipped",
+        ),
+        pytest.param(
+            {"page_entries": b"/Annots [6 0 R]", "more_objects": (TYPED_NOTE,)}, False, id="under a note"
+        ),
+        pytest.param({"size_px": (875, 620)}, False, id="fax pixels, twice as tall as wide"),
+    ],
+)
+def test_a_scan_drawn_flipped_clipped_annotated_or_with_oblong_pixels_is_rendered(
+    tmp_path, drawn, own_pixels
+):
+    pdf = grey_scan_pdf(tmp_path / "page.pdf", english_page(count=4, scanned=True).lines, **drawn)
+
+    with pdf_reader.PdfReader(pdf) as pages:
+        assert (pages.layer(1).whole_page_image_px is not None) == own_pixels
+
+
+def test_a_scan_with_a_soft_mask_is_rendered_without_decoding_the_mask(tmp_path):
+    mask = zlib.compress(b"\xff" * 2000 * 2000)
+    soft_mask = b"<< /Type /XObject /Subtype /Image /Width 2000 /Height 2000 /ColorSpace /DeviceGray"
+    soft_mask += b" /BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream" % (
+        len(mask),
+        mask,
+    )
+    pdf = grey_scan_pdf(
+        tmp_path / "masked.pdf", ("Masked",), image_extra=b"/SMask 6 0 R", more_objects=(soft_mask,)
+    )
+    with pdf_reader.PdfReader(pdf) as pages:
+        facts = pages.layer(1)
+    assert facts.whole_page_image_px is not None  # pdfium does not see a soft mask as drawn
+
+    with tempfile.TemporaryDirectory() as workdir:
+        image = page_pixels.page_image(
+            pdf,
+            1,
+            dpi=150,
+            width_pt=facts.width_pt,
+            whole_page_image_px=facts.whole_page_image_px,
+            workdir=workdir,
+            deadline=Deadline(60),
+        )
+        written = sorted(path.name for path in Path(workdir).iterdir())
+
+    assert image.dpi is None and written == ["page.pgm"]  # rendered; pdfimages wrote nothing
 
 
 def test_a_scan_whose_stored_bits_do_not_look_like_the_page_is_rendered_instead(tmp_path, pages_read):

@@ -23,6 +23,8 @@ def word(text: str, confidence: float = 95.0, line: tuple[int, int, int] = (1, 1
         ("॥५॥", 78.3, False),  # a verse number
         ("(१९४७),", 90.0, False),  # a year
         ("२०-२५", 90.0, False),
+        ("“१९४७–४८”", 90.0, False),
+        ("१०%", 90.0, False),
         ("।", 90.0, False),  # a danda on its own
         ("क", 0.0, False),  # a letter from a table of letters
     ],

@@ -235,22 +235,50 @@ def image_bomb_pdf(path: Path, *, side_px: int = 35_000) -> Path:
     return one_image_pdf(path, image, data)
 
 
-def one_image_pdf(path: Path, image_entries: bytes, flate_data: bytes) -> Path:
-    """An A5 page covered by one Flate-compressed image described by `image_entries`."""
-    content = b"q %d 0 0 %d 0 0 cm /Im1 Do Q" % PAGE_SIZE
+def one_image_pdf(
+    path: Path,
+    image_entries: bytes,
+    flate_data: bytes,
+    *,
+    drawing: bytes = b"q %d 0 0 %d 0 0 cm /Im1 Do Q" % PAGE_SIZE,
+    page_entries: bytes = b"",
+    more_objects: tuple[bytes, ...] = (),
+) -> Path:
+    """An A5 page drawing one Flate-compressed image (object 5, `/Im1`) described by
+    `image_entries`: covering the page, or as `drawing` draws it; `more_objects` are 6 0 obj
+    on, `page_entries` added to the page (a form of them as `/Fm1`, when it names 6 0 R)."""
+    forms = b"/Fm1 6 0 R" if b"/Fm1" in drawing else b""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] " % PAGE_SIZE
-        + b"/Resources << /XObject << /Im1 5 0 R >> >> /Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+        + b"/Resources << /XObject << /Im1 5 0 R %s >> >> /Contents 4 0 R %s >>" % (forms, page_entries),
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(drawing), drawing),
         b"<< /Type /XObject /Subtype /Image %s /Filter /FlateDecode /Length %d >>\nstream\n"
         % (image_entries, len(flate_data))
         + flate_data
         + b"\nendstream",
+        *more_objects,
     ]
     path.write_bytes(raw_pdf(objects))
     return path
+
+
+def grey_scan_pdf(
+    path: Path,
+    lines: tuple[str, ...],
+    *,
+    size_px: tuple[int, int] | None = None,
+    image_extra: bytes = b"",
+    **drawing,
+) -> Path:
+    """A one-page grey scan of `lines` (150 dpi, or stretched to `size_px`), its image
+    dictionary given `image_extra`, drawn as `one_image_pdf`'s keywords say."""
+    scan = render_scan(lines)
+    if size_px:
+        scan = scan.resize(size_px)
+    image = b"/Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 " % scan.size + image_extra
+    return one_image_pdf(path, image, zlib.compress(scan.tobytes()), **drawing)
 
 
 def raw_pdf(objects: list[bytes]) -> bytes:
