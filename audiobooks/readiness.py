@@ -9,7 +9,6 @@ why in a line, never with a secret (no URL, no password).
 
 import logging
 import os
-import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from django.conf import settings
 from django.db import connection
 
 from audiobooks.db_connections import release_connection
+from audiobooks.extraction.external_tools import ToolFailed, ToolTimedOut, tool_output
 from audiobooks.extraction.languages import OCR_MODELS
 
 logger = logging.getLogger(__name__)
@@ -73,20 +73,18 @@ def required_models() -> set[str]:
     return models - {""}
 
 
-def run_tool(*command: str) -> str:
+def tool_answer(*command: str) -> str:
+    """What the program writes to its output and errors (`pdftoppm -v` answers on stderr)."""
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=CHECK_SECONDS)
-    except FileNotFoundError as exc:
-        raise NotReady(f"{command[0]} is not installed") from exc
-    except subprocess.TimeoutExpired as exc:
+        return tool_output(list(command), timeout=CHECK_SECONDS, merge_stderr=True)
+    except ToolTimedOut as exc:
         raise NotReady(f"{command[0]} did not answer in {CHECK_SECONDS:g} s") from exc
-    if done.returncode != 0:
-        raise NotReady(f"{command[0]} exited with {done.returncode}: {done.stderr.strip()[:200]}")
-    return done.stdout + done.stderr
+    except ToolFailed as exc:
+        raise NotReady(str(exc)) from exc
 
 
 def check_tesseract() -> str:
-    installed = set(run_tool("tesseract", "--list-langs").split("\n")[1:]) - {""}
+    installed = set(tool_answer("tesseract", "--list-langs").split("\n")[1:]) - {""}
     missing = required_models() - installed
     if missing:
         where = os.environ.get("TESSDATA_PREFIX", "tesseract's default tessdata")
@@ -95,9 +93,9 @@ def check_tesseract() -> str:
 
 
 def check_pdftoppm() -> str:
-    """pdftoppm, and poppler's pdfimages beside it (a scan's own pixels, extraction/ocr.py)."""
-    run_tool("pdfimages", "-v")
-    return run_tool("pdftoppm", "-v").strip().splitlines()[0]
+    """pdftoppm, and poppler's pdfimages beside it (a scan's own pixels, extraction/page_pixels.py)."""
+    tool_answer("pdfimages", "-v")
+    return tool_answer("pdftoppm", "-v").strip().splitlines()[0]
 
 
 def check_broker() -> str:

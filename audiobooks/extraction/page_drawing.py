@@ -4,9 +4,10 @@ deadline, and no more pixels than OCR_MAX_PIXELS however the page is shaped."""
 
 import math
 import re
-import subprocess
 import tempfile
 from pathlib import Path
+
+from audiobooks.extraction.external_tools import ToolFailed, ToolTimedOut, tool_output
 
 
 class PageNotDrawn(Exception):
@@ -16,7 +17,7 @@ class PageNotDrawn(Exception):
 def page_size_pt(pdf_path: str | Path, page_number: int, *, timeout: float) -> tuple[float, float]:
     """The page's width and height as a viewer shows it (its CropBox, turned by /Rotate)."""
     command = ["pdfinfo", "-box", "-f", str(page_number), "-l", str(page_number), str(pdf_path)]
-    info = run_poppler(command, timeout).decode("latin-1")
+    info = run_poppler(command, timeout)
     crop = re.search(r"CropBox:\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", info)
     rotation = re.search(r"rot:\s+(\d+)", info)
     if not crop:
@@ -46,11 +47,11 @@ def draw_page(
         return picture.read_bytes()
 
 
-def run_poppler(command: list[str], timeout: float) -> bytes:
+def run_poppler(command: list[str], timeout: float) -> str:
+    """What the poppler program writes, or PageNotDrawn saying why it could not."""
     try:
-        return subprocess.run(command, check=True, capture_output=True, timeout=timeout).stdout
-    except subprocess.TimeoutExpired as exc:
+        return tool_output(command, timeout=timeout)
+    except ToolTimedOut as exc:
         raise PageNotDrawn(f"{command[0]} took longer than {timeout:g} s") from exc
-    except subprocess.CalledProcessError as exc:
-        detail = exc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise PageNotDrawn(f"{command[0]} failed: {detail[-1] if detail else exc.returncode}") from exc
+    except ToolFailed as exc:
+        raise PageNotDrawn(str(exc)) from exc

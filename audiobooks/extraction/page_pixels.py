@@ -16,16 +16,14 @@ the page and made grey; scans above OWN_PIXELS_MOST are rendered as before, whic
 what that costs a gevent worker's event loop. Any doubt renders the page.
 """
 
-import itertools
 import math
 import os
-import subprocess
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageChops, ImageStat
 
+from audiobooks.extraction.external_tools import ToolFailed, ToolTimedOut, run_tool, tool_output
 from audiobooks.extraction.tesseract_words import Deadline
 
 # A page whose darkest pixel is this light or lighter holds no ink.
@@ -122,20 +120,16 @@ def own_pixels(
 
 
 def listed_images(pdf_path: str | Path, page_number: int, *, deadline: Deadline) -> list[list[str]]:
-    """The rows of `pdfimages -list` for the page, at most two: it is stopped there, since
+    """The rows of `pdfimages -list` for the page, at most two: `head` stops it there, since
     a page can draw an image a million times."""
-    command = ["pdfimages", "-list", "-f", str(page_number), "-l", str(page_number), str(pdf_path)]
-    lister = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    stopper = threading.Timer(deadline.left(), lister.kill)
-    stopper.start()
+    listing = f'pdfimages -list -f "$1" -l "$1" "$2" | head -n {LIST_HEADER_LINES + 2}'
     try:
-        lines = list(itertools.islice(lister.stdout, LIST_HEADER_LINES + 2))
-    finally:
-        stopper.cancel()
-        lister.kill()
-        lister.wait()
-        lister.stdout.close()
-    return [line.decode("latin-1").split() for line in lines[LIST_HEADER_LINES:]]
+        output = tool_output(
+            ["sh", "-c", listing, "sh", str(page_number), str(pdf_path)], timeout=deadline.left()
+        )
+    except ToolTimedOut as exc:
+        raise TimeoutError("Page timeout: rendering took longer than allowed") from exc
+    return [line.split() for line in output.splitlines()[LIST_HEADER_LINES:]]
 
 
 def looks_like_page(
@@ -153,12 +147,11 @@ def looks_like_page(
 
 def run_poppler(command: list[str], deadline: Deadline) -> None:
     try:
-        subprocess.run(command, check=True, capture_output=True, timeout=deadline.left())
-    except subprocess.TimeoutExpired as exc:
+        run_tool(command, timeout=deadline.left())
+    except ToolTimedOut as exc:
         raise TimeoutError("Page timeout: rendering took longer than allowed") from exc
-    except subprocess.CalledProcessError as exc:
-        detail = exc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RuntimeError(f"{command[0]} could not read the page: {detail[-1] if detail else exc}") from exc
+    except ToolFailed as exc:
+        raise RuntimeError(f"{command[0]} could not read the page: {exc}") from exc
 
 
 def render_page(

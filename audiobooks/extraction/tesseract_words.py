@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytesseract
+from audiobooks.extraction.external_tools import ToolTimedOut, run_tool
 
 # Automatic page segmentation: columns, blocks and their reading order found on the page.
 # (A uniform block, psm 6, read two columns as one, each line left column then right.)
@@ -20,7 +20,7 @@ class Deadline:
         self.ends = time.monotonic() + seconds
 
     def left(self) -> float:
-        """Seconds left, at least a sliver: pytesseract reads 0 as 'no timeout'."""
+        """Seconds left, at least a sliver."""
         left = self.ends - time.monotonic()
         if left <= 0:
             raise TimeoutError("Page timeout: rendering and OCR took longer than allowed")
@@ -70,15 +70,12 @@ class Tesseract:
 
     def read_words(self, image_path: str, *, language: str, psm: int) -> list[Word]:
         output_base = os.path.join(self.workdir, "ocr")
-        resolution = f" --dpi {self.dpi}" if self.dpi else ""
-        pytesseract.pytesseract.run_tesseract(
-            image_path,
-            output_base,
-            extension="tsv",
-            lang=language,
-            config=f"--psm {psm}{resolution} -c tessedit_create_tsv=1 -c tessedit_create_txt=0",
-            timeout=self.deadline.left(),
-        )
+        resolution = ["--dpi", str(self.dpi)] if self.dpi else []
+        command = ["tesseract", image_path, output_base, "-l", language, "--psm", str(psm), *resolution]
+        try:
+            run_tool([*command, "-c", "tessedit_create_txt=0", "tsv"], timeout=self.deadline.left())
+        except ToolTimedOut as exc:
+            raise TimeoutError("Page timeout: rendering and OCR took longer than allowed") from exc
         return parse_tsv(Path(f"{output_base}.tsv").read_text(encoding="utf-8"))
 
 
