@@ -247,10 +247,12 @@ def one_book(deployment: Deployment, token: str, pdf: Path, followers: int) -> d
     cpu_before, client_cpu_before, started = cpu_seconds(pids), time.process_time(), time.monotonic()
     response = upload_stream(server, token, pdf, language="hindi")
     uploader: dict[int, float] = {}
-    crowd = None
+    crowd, last_event = None, b""
     for line in response.iter_lines():
         if line.startswith(b"id: "):
             uploader[int(line[4:])] = time.monotonic()
+        if line.startswith((b"event: ", b"data: ")):
+            last_event = line if line.startswith(b"event: ") else last_event + b" " + line
         if line.startswith(b"data: ") and b'"book_id"' in line and crowd is None:
             book_id = json.loads(line[6:])["book_id"]
             crowd = Followers(server.url, token, [book_id], followers) if followers else None
@@ -260,6 +262,9 @@ def one_book(deployment: Deployment, token: str, pdf: Path, followers: int) -> d
     elapsed = time.monotonic() - started
     if crowd:
         reader.join()
+    # A book that failed is quick and cheap: its time and CPU would say nothing.
+    if not last_event.startswith(b"event: completed"):
+        raise RuntimeError(f"the book did not complete with {followers} followers: {last_event[:500]!r}")
     # Each event's delay on each stream: after the first stream that had it (this process
     # reads the uploader and the followers on two threads, so either may see an event first),
     # for the events published once every follower's stream was answered (not replays, nor

@@ -97,7 +97,11 @@ class PdfReader:
                 child.stdin.flush()
             except BrokenPipeError:
                 pass  # it died; reading says why
-            ready, _, _ = select.select([child.stdout], [], [], self.limits.timeout)
+            # poll, not select: a worker holding a thousand streams has descriptors past
+            # select's limit of 1024.
+            watch = select.poll()
+            watch.register(child.stdout, select.POLLIN)
+            ready = bool(watch.poll(self.limits.timeout * 1000))
             line = child.stdout.readline() if ready else b""
             if not line:
                 self._stop_child()

@@ -1,6 +1,7 @@
 """Programs run by posix_spawn with a deadline: their output, why they failed, and under
 gevent, waited for without holding the event loop (a live-server worker's case)."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -9,7 +10,9 @@ import uuid
 import pytest
 
 from audiobooks.extraction.external_tools import ToolFailed, ToolTimedOut, run_tool, tool_output
+from audiobooks.extraction.pdf_reader import PdfReader
 from tests.support.live_server import ROOT
+from tests.support.pdf_factory import build_pdf, english_page
 
 
 def test_a_programs_output_is_returned():
@@ -34,6 +37,24 @@ def test_at_its_deadline_the_program_and_its_own_children_are_stopped():
 
     left = subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True, text=True).stdout
     assert left == ""
+
+
+@pytest.fixture
+def descriptors_past_1024():
+    """This process holding more descriptors than select() can watch, as a worker with a
+    thousand streams does: any descriptor opened now is numbered past 1024."""
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    yield
+    for descriptor in held:
+        os.close(descriptor)
+
+
+def test_programs_and_the_pdf_reader_work_with_descriptors_past_1024(descriptors_past_1024, tmp_path):
+    pdf = build_pdf(tmp_path / "book.pdf", [english_page()])
+
+    with PdfReader(pdf) as pages:
+        assert pages.count() == 1
+    assert tool_output(["echo", "still fine"], timeout=30) == "still fine\n"
 
 
 def test_under_gevent_programs_run_side_by_side_and_their_exit_statuses_survive_the_loop_reaping():
