@@ -96,6 +96,11 @@ def post_worker_init(worker):
     if not settings.CELERY_BROKER_URL:
         start_maintenance()
 
+    # gunicorn leaves its listening sockets inheritable (for its own re-exec), and programs a
+    # worker starts with posix_spawn (extraction/external_tools.py) would hold the port open.
+    for listener in worker.sockets:
+        os.set_inheritable(listener.fileno(), False)
+
     def handle_exit(sig, frame):
         worker.handle_exit(sig, frame)
         # Said at once (a plain assignment is safe here): a page whose tesseract got the same

@@ -151,7 +151,7 @@ def run_poppler(command: list[str], deadline: Deadline) -> None:
     except ToolTimedOut as exc:
         raise TimeoutError("Page timeout: rendering took longer than allowed") from exc
     except ToolFailed as exc:
-        raise RuntimeError(f"{command[0]} could not read the page: {exc}") from exc
+        raise RuntimeError(f"could not read the page: {exc}") from exc
 
 
 def render_page(

@@ -72,11 +72,18 @@ class Tesseract:
         output_base = os.path.join(self.workdir, "ocr")
         resolution = ["--dpi", str(self.dpi)] if self.dpi else []
         command = ["tesseract", image_path, output_base, "-l", language, "--psm", str(psm), *resolution]
+        tsv = Path(f"{output_base}.tsv")
+        tsv.unlink(missing_ok=True)  # a page's runs share its folder: never read the last one's words
         try:
-            run_tool([*command, "-c", "tessedit_create_txt=0", "tsv"], timeout=self.deadline.left())
+            # -c rather than tesseract's `tsv` config file, which lives beside the models
+            # and is missing from a TESSDATA_PREFIX of models only.
+            run_tool(
+                [*command, "-c", "tessedit_create_tsv=1", "-c", "tessedit_create_txt=0"],
+                timeout=self.deadline.left(),
+            )
         except ToolTimedOut as exc:
             raise TimeoutError("Page timeout: rendering and OCR took longer than allowed") from exc
-        return parse_tsv(Path(f"{output_base}.tsv").read_text(encoding="utf-8"))
+        return parse_tsv(tsv.read_text(encoding="utf-8"))
 
 
 def page_text(words: list[Word]) -> str:
