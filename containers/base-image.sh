@@ -11,7 +11,13 @@ cd "$(dirname "$0")/.."
 base=$(sed -n 's/^FROM[[:space:]]\+\([^[:space:]]\+\).*/\1/p' Dockerfile | head -1)
 
 label=org.opencontainers.image.description
-present=$(docker image inspect --format "{{index .Config.Labels \"$label\"}}" "$base" 2>/dev/null || echo absent)
+# Asked in two steps: for a missing image, some docker clients print an empty line before
+# failing, which a single `inspect || echo absent` would read as an image with no label.
+if docker image inspect "$base" >/dev/null 2>&1; then
+  present=$(docker image inspect --format "{{index .Config.Labels \"$label\"}}" "$base")
+else
+  present=absent
+fi
 if [[ $present != absent && $present != stand-in* ]]; then
   exit 0 # the real image
 fi
