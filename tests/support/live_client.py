@@ -132,8 +132,10 @@ class ResponsivenessProbe:
     `assert probe.answered_at_once(), probe.summary()`. The request lists the bystander's books;
     the stream replays their finished book's events to `completed`."""
 
-    # What "at once" means on an idle machine, for a request that normally takes milliseconds.
-    AT_ONCE_SECONDS = 0.5
+    # What "at once" means for a request that normally takes milliseconds. What the probe is
+    # for is a frozen event loop, which holds answers for seconds; with both cores hogged
+    # (make test-under-load) the probe's own thread once waited 0.52 s for a core.
+    AT_ONCE_SECONDS = 1.0
 
     def __init__(self, server, bystander: Bystander) -> None:
         self.server = server
