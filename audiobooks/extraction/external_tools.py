@@ -71,9 +71,9 @@ def run_tool(
         status = Path(status_path).read_text().strip() if os.path.exists(status_path) else ""
         if status == "0":
             return
-        if status == str(NOT_FOUND) and "No such file or directory" in error_tail(stderr_path):
-            raise ToolFailed(f"{command[0]} is not installed")
         detail = error_tail(stderr_path)
+        if status == str(NOT_FOUND) and "No such file or directory" in detail:
+            raise ToolFailed(f"{command[0]} is not installed")
         raise ToolFailed(f"{command[0]} failed ({exit_description(status)}){': ' + detail if detail else ''}")
 
 

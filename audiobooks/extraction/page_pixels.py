@@ -23,7 +23,7 @@ from pathlib import Path
 
 from PIL import Image, ImageChops, ImageStat
 
-from audiobooks.extraction.external_tools import ToolFailed, ToolTimedOut, run_tool, tool_output
+from audiobooks.extraction.external_tools import ToolFailed, ToolTimedOut, tool_output
 from audiobooks.extraction.tesseract_words import Deadline
 
 # A page whose darkest pixel is this light or lighter holds no ink.
@@ -123,12 +123,7 @@ def listed_images(pdf_path: str | Path, page_number: int, *, deadline: Deadline)
     """The rows of `pdfimages -list` for the page, at most two: `head` stops it there, since
     a page can draw an image a million times."""
     listing = f'pdfimages -list -f "$1" -l "$1" "$2" | head -n {LIST_HEADER_LINES + 2}'
-    try:
-        output = tool_output(
-            ["sh", "-c", listing, "sh", str(page_number), str(pdf_path)], timeout=deadline.left()
-        )
-    except ToolTimedOut as exc:
-        raise TimeoutError("Page timeout: rendering took longer than allowed") from exc
+    output = run_poppler(["sh", "-c", listing, "sh", str(page_number), str(pdf_path)], deadline)
     return [line.split() for line in output.splitlines()[LIST_HEADER_LINES:]]
 
 
@@ -145,9 +140,10 @@ def looks_like_page(
         return ImageStat.Stat(ImageChops.difference(*shrunk)).mean[0] <= THUMBNAIL_MAX_DIFFERENCE
 
 
-def run_poppler(command: list[str], deadline: Deadline) -> None:
+def run_poppler(command: list[str], deadline: Deadline) -> str:
+    """What the program writes to its output; a page timeout, or RuntimeError saying why it failed."""
     try:
-        run_tool(command, timeout=deadline.left())
+        return tool_output(command, timeout=deadline.left())
     except ToolTimedOut as exc:
         raise TimeoutError("Page timeout: rendering took longer than allowed") from exc
     except ToolFailed as exc:
