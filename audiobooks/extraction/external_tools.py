@@ -27,9 +27,14 @@ STDERR_TAIL_BYTES = 4096
 STDERR_LINES = 3
 # sh's exit status for a program it could not find.
 NOT_FOUND = 127
+# The most memory a program may map. The pixel budget bounds what poppler draws, not what it
+# decodes: a crafted PDF's image may be of any size. Measured: tesseract on a 40-megapixel
+# page (the OCR_MAX_PIXELS default) peaks at 460 MB resident and runs under a 1 GB cap.
+MEMORY_LIMIT_MB = 2048
 # The program in the background in a group of its own, so the trap can kill the group; its
 # exit status into the file $0.
 RUN_AND_RECORD_STATUS = (
+    f"ulimit -v {MEMORY_LIMIT_MB * 1024}; "
     'setsid -w "$@" & program=$!; trap "kill -9 -$program" TERM INT; wait $program; echo $? > "$0"'
 )
 # Python ignores these, and a spawned program would inherit that: `pdfimages | head` would

@@ -106,3 +106,13 @@ def test_page_pictures_are_rate_limited_per_reader(api, book, monkeypatch):
 
     assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
     assert answers[-1].json()["code"] == "throttled" and int(answers[-1]["Retry-After"]) > 0
+
+
+def test_a_page_that_cannot_be_drawn_in_time_is_refused_with_why_and_leaves_nothing(api, book, settings):
+    settings.OCR_PAGE_TIMEOUT = 0.001  # as a page made to keep poppler busy would go past its deadline
+
+    response = picture(api, book, width=400)
+
+    assert response.status_code == 422 and response.json()["code"] == "corrupt"
+    assert "took longer than" in response.json()["details"]
+    assert not list((Path(settings.MEDIA_ROOT) / "page-pictures").rglob("*.png"))

@@ -13,7 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from audiobooks.extraction.external_tools import ToolFailed, ToolTimedOut, run_tool, tool_output
+from audiobooks.extraction.external_tools import (
+    MEMORY_LIMIT_MB,
+    ToolFailed,
+    ToolTimedOut,
+    run_tool,
+    tool_output,
+)
 from audiobooks.extraction.pdf_reader import PdfReader
 from audiobooks.extraction.tesseract_words import Deadline, Tesseract, page_text
 from tests.support.live_server import ROOT
@@ -35,6 +41,14 @@ def test_a_failure_says_why_in_the_programs_last_lines_of_errors_and_its_exit():
 def test_a_missing_program_is_named():
     with pytest.raises(ToolFailed, match="no-such-program-here is not installed"):
         run_tool(["no-such-program-here", "--version"], timeout=30)
+
+
+def test_a_program_that_asks_for_more_memory_than_its_limit_is_refused_it():
+    # As a poppler decoding a crafted PDF's giant image would: the allocation fails, the server is spared.
+    hog = f"bytearray({MEMORY_LIMIT_MB + 512} * 2**20); print('allocated')"
+    with pytest.raises(ToolFailed, match="MemoryError"):
+        tool_output([sys.executable, "-c", hog], timeout=60)
+    assert tool_output([sys.executable, "-c", "bytearray(64 * 2**20); print('allocated')"], timeout=60)
 
 
 def still_running(pattern: str) -> str:
