@@ -176,6 +176,8 @@ def test_the_read_view_shows_the_narration_by_chapter_and_downloads_it(page, tmp
         expect(heading).to_have_text(f"{title} from page {start}")
     expect(page.locator("#book-narration p").first).to_contain_text("The")
     expect(page.locator("#book-narration")).not_to_contain_text("Tales of Water")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#book-narration").screenshot(path=ARTIFACTS / "narration.png")
 
     with page.expect_download() as download:
         page.get_by_role("button", name="Download .txt").click()
@@ -234,6 +236,53 @@ def test_an_expired_access_token_is_refreshed_without_signing_in_again(page):
     assert page.get_by_role("button", name="Upload and read").is_visible()
 
 
+def record_streams(page) -> None:
+    """Note in the page each request for a book's events (when, and its Last-Event-ID), every
+    event id the streams brought, in order, and when the browser said it was online again."""
+    page.evaluate(
+        """() => {
+            window.streamed = {attempts: [], ids: [], online: null};
+            window.addEventListener('online', () => (window.streamed.online = performance.now()));
+            const fetchBefore = window.fetch;
+            window.fetch = async (url, options = {}) => {
+                const stream = /upload-sse|events/.test(String(url));
+                const attempt = {at: performance.now(), failed: false,
+                                 lastEventId: (options.headers || {})['Last-Event-ID'] || null};
+                if (stream) window.streamed.attempts.push(attempt);
+                const response = await fetchBefore(url, options).catch((error) => {
+                    attempt.failed = true;
+                    throw error;
+                });
+                if (stream && response.ok) (async () => {
+                    const reader = response.clone().body.getReader();
+                    const decoder = new TextDecoder();
+                    for (let text = ''; ; ) {
+                        const {value, done} = await reader.read();
+                        if (done) break;
+                        text += decoder.decode(value, {stream: true});
+                        const lines = text.split('\\n');
+                        text = lines.pop();
+                        for (const line of lines)
+                            if (line.startsWith('id: ')) window.streamed.ids.push(Number(line.slice(4)));
+                    }
+                })().catch(() => {});
+                return response;
+            };
+        }"""
+    )
+
+
+def wait_for_attempts(page, count: int, *, failed: bool = False) -> list[dict]:
+    """The page's requests for the stream (only those that failed, with `failed`) once there are `count`."""
+    deadline = time.monotonic() + 120
+    while True:
+        attempts = [a for a in page.evaluate("() => window.streamed.attempts") if a["failed"] or not failed]
+        if len(attempts) >= count:
+            return attempts
+        assert time.monotonic() < deadline, f"only {len(attempts)} of {count} requests for the stream"
+        page.wait_for_timeout(50)
+
+
 def test_a_stream_cut_by_a_server_restart_is_re_attached_by_itself_with_no_page_missing_or_doubled(
     browser, pdfs, tmp_path
 ):
@@ -253,19 +302,31 @@ def test_a_stream_cut_by_a_server_restart_is_re_attached_by_itself_with_no_page_
                     .observe(status, {childList: true, characterData: true, subtree: true});
             }"""
         )
+        record_streams(page)
         upload(page, pdfs[20], "Beech mein band")
         page.locator("#pages tr").first.wait_for()
 
         stop_server(live.process)  # its streams end, asking the client to re-attach
+        context.set_offline(True)
         page.wait_for_function("() => window.statuses.some(s => s.includes('reconnecting'))")
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=ARTIFACTS / "stream-reconnecting.png")
+        # Offline, each try fails at once; the waits between them are 2, 4, 8, 10 s.
+        tries = [attempt["at"] for attempt in wait_for_attempts(page, 3, failed=True)]
         live = start_server(tmp_path / "restarted", GUNICORN_BIND=bind, OCR_WORKERS="1")
+        # Back online just after a failed try: the page tries at once, not after its wait of 8 s or more.
+        failed_so_far = len(wait_for_attempts(page, 3, failed=True))
+        last_failed = wait_for_attempts(page, failed_so_far + 1, failed=True)[-1]
+        context.set_offline(False)
+        tried = page.evaluate("() => window.streamed.attempts").index(last_failed) + 1
+        attempts = wait_for_attempts(page, tried + 1)
 
         # Every page read: one whose tesseract was stopped with the server is read again.
         page.get_by_text("Done: 20 pages read (20 by OCR").wait_for()
         numbers = page.locator("#pages tr td:first-child").all_inner_texts()
         statuses = page.evaluate("() => window.statuses")
+        streamed = page.evaluate("() => window.streamed")
+        progress = page.locator("#progress").evaluate("bar => bar.value")
     finally:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=ARTIFACTS / "stream-re-attached-after-a-restart.png", full_page=True)
@@ -273,7 +334,16 @@ def test_a_stream_cut_by_a_server_restart_is_re_attached_by_itself_with_no_page_
         stop_server(live.process)
 
     assert numbers == [str(number) for number in range(1, 21)]
+    assert progress == 100
     assert any(status.startswith("Reconnected") for status in statuses)
+    # Backing off: each wait twice the one before (timers may be late, never early).
+    assert tries[1] - tries[0] >= 0.9 * 2000 and tries[2] - tries[1] >= 0.9 * 4000, tries
+    # The try after the browser came back online was made then, not when its wait was over.
+    back_online, next_try = streamed["online"], attempts[tried]["at"]
+    assert back_online is not None and back_online <= next_try < last_failed["at"] + 8000, streamed
+    # Every re-attach asked for what came after the last event it had, so no event came twice.
+    assert all(attempt["lastEventId"] for attempt in attempts[1:]), attempts
+    assert streamed["ids"] == sorted(set(streamed["ids"])) and len(streamed["ids"]) > 20, streamed["ids"]
 
 
 def test_the_proofreader_shows_each_page_beside_its_text_and_saves_corrections_into_the_narration(
@@ -314,7 +384,16 @@ def test_the_proofreader_shows_each_page_beside_its_text_and_saves_corrections_i
     expect(page.locator("#proof-status")).to_contain_text("Not saved. The page changed meanwhile")
     expect(page.get_by_label("Text of this page")).to_have_value("My late edit.")
 
+    # Leaving a page with text not saved asks first; declined, the page and its text stay.
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.keyboard.press("Alt+ArrowRight")
+    expect(page.get_by_label("Text of this page")).to_have_value("My late edit.")
+    assert asked == ["Page 1 has changes that are not saved. Leave them?"]
+    expect(page.locator("#proof-title")).to_have_text("Proofread page 1 of 2")
+
     # Alt+arrows move between pages; the first page's picture is fetched once, then cached.
+    page.once("dialog", lambda dialog: dialog.accept())
     page.keyboard.press("Alt+ArrowRight")
     expect(page.locator("#proof-title")).to_have_text("Proofread page 2 of 2")
     page.keyboard.press("Alt+ArrowLeft")
@@ -323,6 +402,34 @@ def test_the_proofreader_shows_each_page_beside_its_text_and_saves_corrections_i
     page.wait_for_function("() => document.getElementById('page-image').naturalWidth > 0")
     fetched = [line for line in server.log().splitlines() if f"/api/books/{book_id}/pages/1/image/" in line]
     assert len(fetched) == 1, fetched
+
+    # Revert: the extracted text again, in the editor and in the narration.
+    page.get_by_role("button", name="Revert to extracted text").click()
+    expect(page.locator("#proof-status")).to_have_text("Back to the extracted text (version 4).")
+    expect(page.get_by_label("Text of this page")).to_have_value(re.compile("The quick brown fox"))
+    expect(page.locator("#book-narration")).not_to_contain_text("The other editor's line.")
+    expect(page.locator("#book-narration")).to_contain_text("The quick brown fox")
+
+
+def test_pages_and_words_ocr_was_unsure_of_are_flagged_and_found_in_the_text(page, pdfs):
+    sign_up(page)
+    upload(page, pdfs[3], "Galat bhasha", language="english")  # Hindi read with the English model
+    page.get_by_text("Done: 3 pages read").wait_for()
+
+    page.get_by_role("button", name="Read Galat bhasha").click()
+    expect(page.locator("#proof-flag")).to_contain_text("Check this page: low OCR confidence")
+    expect(page.locator("#book-pages li").first).to_contain_text("low OCR confidence")
+    expect(page.locator("#book-pages li").first).to_contain_text("unsure word(s)")
+    unsure = page.locator("#unsure-words button")
+    expect(unsure.first).to_be_visible()
+    word = unsure.first.inner_text()
+    unsure.first.click()
+    editor = page.get_by_label("Text of this page")
+    expect(editor).to_be_focused()
+    assert editor.evaluate("box => box.value.slice(box.selectionStart, box.selectionEnd)") == word
+    page.wait_for_function("() => document.getElementById('page-image').naturalWidth > 0")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "proofreader-flagged.png", full_page=True)
 
 
 def test_on_a_phone_the_page_picture_and_its_text_are_stacked(browser, server, tmp_path):

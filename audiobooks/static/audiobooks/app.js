@@ -373,6 +373,7 @@ function flagOf(page) {
 async function showPages(book) {
   proof.book = book;
   proof.pages = [];
+  proof.index = 0;
   let url = `/api/books/${book.id}/pages/?page_size=100`;
   while (url) {
     const response = await api(url);
@@ -406,8 +407,42 @@ function listPages() {
   });
 }
 
+// The words OCR was least sure of, each a button that finds it in the editor.
+function showUnsureWords(words) {
+  const list = $("unsure-words");
+  list.replaceChildren();
+  if (!words.length) return;
+  list.append("Words OCR was unsure of (select to find): ");
+  for (const word of words) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "unsure";
+    button.textContent = word;
+    button.addEventListener("click", () => findInEditor(word));
+    list.append(button, " ");
+  }
+}
+
+// Selects the next place `word` is in the editor after the cursor (from the top again past the end).
+function findInEditor(word) {
+  const editor = $("page-text");
+  const text = editor.value;
+  let at = text.indexOf(word, editor.selectionEnd);
+  if (at === -1) at = text.indexOf(word);
+  if (at === -1) return;
+  editor.focus();
+  editor.setSelectionRange(at, at + word.length);
+}
+
+// Text typed and not saved is lost on another page: the reader is asked first.
+function mayLeavePage() {
+  const page = proof.pages[proof.index];
+  if (!page || $("page-text").value === page.text_content) return true;
+  return window.confirm(`Page ${page.page_number} has changes that are not saved. Leave them?`);
+}
+
 async function showProofPage(index) {
-  if (index < 0 || index >= proof.pages.length) return;
+  if (index < 0 || index >= proof.pages.length || (index !== proof.index && !mayLeavePage())) return;
   // Pages turned quickly: only the last one asked for is shown, so the editor never holds
   // one page's text while saving goes to another.
   const asked = ++proof.asked;
@@ -421,8 +456,7 @@ async function showProofPage(index) {
   $("proof-number").textContent = String(page.page_number);
   $("page-text").value = page.text_content;
   const flag = flagOf(page);
-  const unsure = page.uncertain_words || [];
-  $("unsure-words").textContent = unsure.length ? `Words OCR was unsure of: ${unsure.join(", ")}` : "";
+  showUnsureWords(page.uncertain_words || []);
   $("proof-flag").textContent = flag ? `Check this page: ${flag}` : "";
   $("proof-flag").className = flag ? "flag" : "";
   $("proof-status").textContent = page.edited_at
@@ -517,6 +551,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     showProofPage(proof.index + (key.key === "ArrowRight" ? 1 : -1));
   });
   $("close-book").addEventListener("click", () => {
+    if (!mayLeavePage()) return;
     $("book").hidden = true;
     $("library-title").focus();
   });
