@@ -361,6 +361,11 @@ def test_the_proofreader_shows_each_page_beside_its_text_and_saves_corrections_i
     page.wait_for_function("() => document.getElementById('page-image').naturalWidth > 0")
     expect(page.get_by_label("Text of this page")).to_have_value(re.compile("The quick brown fox"))
     book_id = page.evaluate("() => proof.book.id")
+    picture, text = (
+        page.locator("#page-image").bounding_box(),
+        page.get_by_label("Text of this page").bounding_box(),
+    )
+    assert picture["x"] + picture["width"] <= text["x"] and text["y"] < picture["y"] + picture["height"]
 
     page.get_by_label("Text of this page").fill("A corrected line for the narrator.")
     page.get_by_role("button", name="Save correction").click()
