@@ -65,8 +65,9 @@ def check_storage() -> str:
 
 
 def required_models() -> set[str]:
-    """Every tesseract model some book language reads with."""
-    models = set()
+    """Every tesseract model some book language reads with, and `osd`: a turned page is read
+    again with orientation detection (ocr.py), which without it goes on, worse, with a warning."""
+    models = {"osd"}
     for choice in OCR_MODELS.values():
         for language in (choice.language, choice.rescue_language):
             models.update((language or "").split("+"))

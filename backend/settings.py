@@ -308,7 +308,8 @@ PAGE_TEXT_MAX_CHARS = env_int("PAGE_TEXT_MAX_CHARS", 20_000)
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 # A book whose process has not renewed its lease for this long is taken up by another.
 BOOK_LEASE_SECONDS = env_float("BOOK_LEASE_SECONDS", 60.0)
-# Who may read /metrics (and a Celery worker's WORKER_METRICS_BIND): loopback by default.
+# Who may read /metrics, by the address that connected: loopback by default. (A Celery
+# worker's own metrics, on WORKER_METRICS_BIND, are limited by that bind address alone.)
 METRICS_ALLOWED_NETWORKS = [
     str(ipaddress.ip_network(network))
     for network in env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")

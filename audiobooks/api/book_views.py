@@ -80,6 +80,7 @@ class BookUploadStreamView(APIView):
     # Without the event-stream renderer DRF answers `Accept: text/event-stream` with 406.
     renderer_classes = [JSONRenderer, EventStreamRenderer]
     throttle_scope = "uploads"
+    counts_upload_rejections = True  # metrics.UPLOAD_REJECTIONS
 
     @extend_schema(request={"multipart/form-data": BookUploadForm}, responses=STREAM_RESPONSE)
     def post(self, request):
@@ -129,6 +130,7 @@ class BookUploadView(APIView):
     """The same upload as upload-sse/, answered 202 at once; follow it at `events_url`."""
 
     throttle_scope = "uploads"
+    counts_upload_rejections = True  # metrics.UPLOAD_REJECTIONS
 
     @extend_schema(request={"multipart/form-data": BookUploadForm}, responses={202: BookSerializer})
     def post(self, request):

@@ -45,7 +45,7 @@ def describe(detail) -> str:
 
 def api_exception_handler(exc, context) -> Response | None:
     response = error_response(exc, context)
-    if getattr(context.get("view"), "throttle_scope", None) == "uploads":
+    if getattr(context.get("view"), "counts_upload_rejections", False):
         metrics.UPLOAD_REJECTIONS.labels(response.data["code"]).inc()
     return response
 

@@ -1,6 +1,7 @@
 """`GET /metrics`: the Prometheus metrics of every worker of this server (metrics.py), and
 books by status from the database. Answered only to METRICS_ALLOWED_NETWORKS (loopback by
-default), the client's address read as the rate limits read it (TRUSTED_PROXIES)."""
+default), by the address that connected: a scraper asks the server itself (nginx does not
+pass /metrics on), so a forwarded address would only be a way to pretend to be loopback."""
 
 import ipaddress
 import os
@@ -13,7 +14,6 @@ from django.views.decorators.http import require_safe
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
-from rest_framework.throttling import BaseThrottle
 
 from audiobooks.db_connections import release_connection
 from audiobooks.errors import ErrorCode
@@ -36,7 +36,7 @@ class BooksByStatus:
 
 def allowed(request: HttpRequest) -> bool:
     try:
-        address = ipaddress.ip_address(BaseThrottle().get_ident(request).strip())
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
     except ValueError:
         return False
     return any(address in ipaddress.ip_network(network) for network in settings.METRICS_ALLOWED_NETWORKS)

@@ -101,14 +101,18 @@ def cancel_book(*, book: Book) -> None:
 
 
 def retry_book(*, book: Book) -> int:
-    """Process a failed or cancelled book again, skipping its stored pages. Returns the
-    sequence number the retry's events come after."""
-    done = book.pages.count()
-    return reopen_book(
-        book=book,
-        reopenable=(Book.Status.FAILED, Book.Status.CANCELLED),
-        message=f"Retrying: {done} of {book.total_pages} pages already stored",
-    )
+    """Process a failed or cancelled book again: the pages that failed are read again (what
+    failed them, a missing model say, is what a retry is for), those read are kept, and so
+    is a failed page a reader has since typed in. Returns the sequence number the retry's
+    events come after."""
+    with transaction.atomic():  # a book that cannot be reopened keeps its failed pages
+        book.pages.exclude(error="").filter(edited_at=None).delete()
+        done = book.pages.count()
+        return reopen_book(
+            book=book,
+            reopenable=(Book.Status.FAILED, Book.Status.CANCELLED),
+            message=f"Retrying: {done} of {book.total_pages} pages already stored",
+        )
 
 
 def reread_page(
@@ -137,6 +141,7 @@ def reopen_book(*, book: Book, reopenable: tuple[str, ...], message: str, reread
     the returned sequence number."""
     if book.status in reopenable:
         check_user_limits(user=book.user, new_pages=0)
+        book_runner().check_can_read_books()  # reopened by a runner that cannot OCR, every page would fail
     with transaction.atomic():
         reopened = Book.objects.filter(pk=book.pk, status__in=reopenable).update(
             status=Book.Status.PROCESSING,

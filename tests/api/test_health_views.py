@@ -1,9 +1,12 @@
 """`/healthz` and `/readyz`: open to orchestrators, each readiness check named, 503 naming
 what is missing. The checks run the real tesseract and pdftoppm of this machine."""
 
+from pathlib import Path
+
 import pytest
 from django.test import Client
 
+from audiobooks.extraction.external_tools import tool_output
 from audiobooks.readiness import required_models
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +46,17 @@ def test_readyz_is_503_naming_the_models_tesseract_lacks(client, monkeypatch, tm
     tesseract = body["checks"]["tesseract"]
     assert not tesseract["ok"] and "Devanagari" in tesseract["detail"] and "eng" in tesseract["detail"]
     assert body["checks"]["database"]["ok"] and body["checks"]["pdftoppm"]["ok"]
+
+
+def test_readyz_needs_the_orientation_model_turned_pages_are_read_with(client, monkeypatch, tmp_path):
+    installed = Path(tool_output(["tesseract", "--list-langs"], timeout=30).split('"')[1])
+    for model in ("Devanagari", "eng", "hin"):  # every book language's, but not osd
+        (tmp_path / f"{model}.traineddata").symlink_to(installed / f"{model}.traineddata")
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))
+
+    tesseract = client.get("/readyz").json()["checks"]["tesseract"]
+
+    assert not tesseract["ok"] and "osd" in tesseract["detail"] and "Devanagari" not in tesseract["detail"]
 
 
 def test_readyz_checks_the_broker_when_one_is_configured_and_keeps_its_url_secret(client, settings):

@@ -2,10 +2,12 @@
 configured): a restart does not forget them, and two web workers do not double them."""
 
 import pytest
+import redis
 import requests
 from django.test import Client
 
 from tests.support.live_server import start_server, stop_server
+from tests.support.service_processes import RedisServer
 
 REGISTRATIONS_PER_HOUR = 3
 
@@ -39,6 +41,15 @@ def test_a_limit_still_holds_after_the_server_restarts(tmp_path):
     assert after == 429
 
 
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path / "redis")
+    server.workdir.mkdir()
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.mark.server
 def test_two_web_workers_count_one_limit(tmp_path):
     server = start_server(
@@ -50,6 +61,23 @@ def test_two_web_workers_count_one_limit(tmp_path):
         stop_server(server.process)
 
     assert statuses == [201] * REGISTRATIONS_PER_HOUR + [429] * (2 * REGISTRATIONS_PER_HOUR)
+
+
+@pytest.mark.server
+def test_with_redis_configured_two_web_workers_count_one_limit_there(tmp_path, redis_server):
+    server = start_server(
+        tmp_path / "two-on-redis",
+        REGISTER_RATE=f"{REGISTRATIONS_PER_HOUR}/hour",
+        WEB_CONCURRENCY="2",
+        EVENTS_REDIS_URL=redis_server.url,
+    )
+    try:
+        statuses = [register(server, n) for n in range(3 * REGISTRATIONS_PER_HOUR)]
+    finally:
+        stop_server(server.process)
+
+    assert statuses == [201] * REGISTRATIONS_PER_HOUR + [429] * (2 * REGISTRATIONS_PER_HOUR)
+    assert any(b"throttle" in key for key in redis.Redis.from_url(redis_server.url).keys("audiobooks:*"))
 
 
 @pytest.mark.django_db

@@ -85,7 +85,7 @@ def test_nginx_streams_unbuffered_with_long_timeouts_and_the_upload_limit():
 
 def test_the_image_has_the_ocr_tools_and_runs_as_a_non_root_user():
     assert re.search(r"^FROM python:3\.11-slim", DOCKERFILE, flags=re.M)
-    for package in ("tesseract-ocr", "tesseract-ocr-hin", "poppler-utils"):
+    for package in ("tesseract-ocr", "tesseract-ocr-hin", "tesseract-ocr-script-deva", "poppler-utils"):
         assert re.search(rf"apt-get install[^\n]*\s{package}(\s|$)", DOCKERFILE), package
     user = re.findall(r"^USER (\S+)$", DOCKERFILE, flags=re.M)
     assert user and user[-1] not in ("root", "0")

@@ -106,6 +106,48 @@ def test_only_processing_books_cancel_and_only_failed_or_cancelled_ones_retry(ap
     assert (retry.status_code, retry.json()["code"]) == (409, "not_retryable")
 
 
+@pytest.fixture
+def book_whose_every_page_failed(api, settings, tmp_path) -> int:
+    settings.OCR_PAGE_TIMEOUT = 0.001  # as when a language's model is missing: no page reads
+    pdf = build_pdf(tmp_path / "three.pdf", [english_page(start=n) for n in range(3)])
+    book_id = start_upload(api, pdf)["id"]
+    assert book_runner().wait_idle(timeout=60)
+    assert Book.objects.get(pk=book_id).error_code == "ocr_failed"
+    settings.OCR_PAGE_TIMEOUT = 120.0
+    return book_id
+
+
+def test_a_retry_reads_the_failed_pages_again_but_keeps_one_a_reader_typed_in(
+    api, book_whose_every_page_failed
+):
+    book_id = book_whose_every_page_failed
+    typed = api.patch(
+        f"/api/books/{book_id}/pages/3/", {"text_content": "typed in"}, format="json", HTTP_IF_MATCH='"v1"'
+    )
+    assert typed.status_code == 200
+
+    response = api.post(f"/api/books/{book_id}/retry/", HTTP_ACCEPT="text/event-stream")
+    stream = events_only(parse_stream(b"".join(response.streaming_content)))
+
+    assert stream[0].data["message"] == "Retrying: 1 of 3 pages already stored"
+    assert stream[-1].event == "completed" and stream[-1].data["failed_pages"] == [3]
+    pages = {page.page_number: page for page in BookPage.objects.filter(book_id=book_id)}
+    assert all(pages[n].error == "" and "quick brown fox" in pages[n].text_content for n in (1, 2))
+    assert pages[3].text_content == "typed in"
+
+
+def test_a_retry_is_refused_while_this_process_cannot_read_books(
+    api, book_whose_every_page_failed, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))  # an empty folder: no tesseract model
+
+    response = api.post(f"/api/books/{book_whose_every_page_failed}/retry/")
+
+    assert (response.status_code, response.json()["code"]) == (503, "ocr_unavailable")
+    assert Book.objects.get(pk=book_whose_every_page_failed).status == Book.Status.FAILED
+    assert BookPage.objects.filter(book_id=book_whose_every_page_failed).count() == 3
+
+
 def test_a_completed_book_offers_its_narration_with_the_outline_as_chapters(api, tmp_path):
     book = typeset(title="Tales of Water", devanagari=False, chapters=3)
     book_id = start_upload(api, write_pdf(book, tmp_path / "tales.pdf", scanned=False, outline=True))["id"]

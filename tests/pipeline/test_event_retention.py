@@ -13,6 +13,7 @@ from audiobooks.models import Book, BookEvent
 from audiobooks.publishing.event_log import follow_events, publish_events
 from audiobooks.publishing.event_retention import PRUNE_BATCH_ROWS, prune_events
 from tests.support.model_factories import make_book
+from tests.support.sse_client import events_only, parse_stream
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +115,15 @@ def test_the_maintenance_thread_prunes_once_an_hour_and_not_when_retention_is_of
     assert logged_seqs(first) == [first.last_event_seq]
     assert not_yet == pruned_at and off == pruned_at - PRUNE_EVERY_SECONDS
     assert len(logged_seqs(second)) == 6
+
+
+def test_over_http_a_re_attach_with_a_pruned_id_gets_the_last_event_then_the_end(api, user):
+    book = read_book(user, status=Book.Status.COMPLETED, finished_days_ago=40)
+    prune_events(older_than_days=30)
+
+    response = api.get(
+        f"/api/books/{book.pk}/events/", HTTP_LAST_EVENT_ID="2", HTTP_ACCEPT="text/event-stream"
+    )
+
+    (only,) = events_only(parse_stream(b"".join(response.streaming_content)))
+    assert (only.id, only.event, only.data["pages_ocr"]) == (book.last_event_seq, "completed", 2)

@@ -146,7 +146,7 @@ def test_a_book_whose_every_page_fails_ends_failed_with_the_first_pages_error(ap
     )
     book = Book.objects.get()
     assert (book.status, book.error_code) == (Book.Status.FAILED, "ocr_failed")
-    assert BookPage.objects.count() == 2  # the pages and their errors stay, for a retry to redo
+    assert BookPage.objects.count() == 2  # the pages and their errors stay (a retry reads them again)
 
 
 def test_original_pdf_is_kept_and_served_to_its_owner(api, digital_english_pdf):
