@@ -1,6 +1,7 @@
 """Scale-out against the real servers: gunicorn on PostgreSQL, book jobs on Celery worker
 processes through Redis, streams woken through Redis pub/sub."""
 
+import json
 import threading
 import time
 
@@ -227,9 +228,11 @@ def test_a_worker_that_cannot_read_books_exits_before_taking_any(web, tmp_path):
     assert " ready." not in worker.log()
 
 
-def test_a_worker_serves_its_own_metrics_on_loopback(web, token, pdfs, tmp_path):
+def test_a_worker_serves_its_own_metrics_on_loopback_and_logs_json_with_the_books_id(
+    web, token, pdfs, tmp_path
+):
     bind = f"127.0.0.1:{free_port()}"
-    worker = CeleryWorker("counted", {**web.env, "WORKER_METRICS_BIND": bind}, tmp_path)
+    worker = CeleryWorker("counted", {**web.env, "WORKER_METRICS_BIND": bind, "LOG_FORMAT": "json"}, tmp_path)
     try:
         with upload_stream(web, token, pdfs[3], title="Counted") as response:
             messages = events_only(read_messages(response.iter_content(chunk_size=None)))
@@ -241,3 +244,7 @@ def test_a_worker_serves_its_own_metrics_on_loopback(web, token, pdfs, tmp_path)
     assert 'audiobooks_pages_total{method="ocr",outcome="read"} 3.0' in metrics
     assert 'audiobooks_page_seconds_count{method="ocr"} 3.0' in metrics
     assert "audiobooks_pages_in_flight 0.0" in metrics
+    lines = [json.loads(line) for line in worker.log().splitlines() if line.startswith("{")]
+    book_id = messages[-1].data["book_id"]
+    assert any(line["book_id"] == book_id and line["logger"].startswith("audiobooks.") for line in lines)
+    assert {"time", "level", "logger", "message", "user_id", "request_id"} <= lines[-1].keys()
