@@ -11,6 +11,7 @@ import bisect
 import threading
 import time
 
+from audiobooks.db_connections import release_connection
 from audiobooks.models import Book, BookEvent
 from audiobooks.publishing.stream_signal import event_signal
 
@@ -33,17 +34,24 @@ class BookFeed:
     def catch_up(self, *, version: int, poll_seconds: float) -> None:
         """Read what the log has that this feed has not, unless it was read since the
         signal last changed (`version`) and less than `poll_seconds` ago."""
+        if self._read_recently(version, poll_seconds):  # most wakes: without taking the lock
+            return
         with self._reading:
-            if version == self._read_version and time.monotonic() - self._read_at < poll_seconds:
+            if self._read_recently(version, poll_seconds):
                 return
-            # The status first: a book finishes in the same transaction as its terminal
-            # event, so once the status says finished, that event is in the read below.
-            processing = Book.objects.filter(pk=self.book_id, status=Book.Status.PROCESSING).exists()
-            new = list(
-                BookEvent.objects.filter(
-                    book_id=self.book_id, seq__gt=self.seqs[-1] if self.seqs else 0
-                ).order_by("seq")
-            )
+            try:
+                # The status first: a book finishes in the same transaction as its terminal
+                # event, so once the status says finished, that event is in the read below.
+                processing = Book.objects.filter(pk=self.book_id, status=Book.Status.PROCESSING).exists()
+                new = list(
+                    BookEvent.objects.filter(
+                        book_id=self.book_id, seq__gt=self.seqs[-1] if self.seqs else 0
+                    ).order_by("seq")
+                )
+            finally:
+                # A stream holds no connection while it waits: given back here, where it was
+                # taken, not on every wake of every stream (most read nothing).
+                release_connection()
             self.events += new
             self.seqs += [event.seq for event in new]
             self.processing = processing
@@ -52,6 +60,9 @@ class BookFeed:
             self._read_version, self._read_at = version, time.monotonic()
         if new and on_the_timer:
             event_signal.notify(self.book_id)  # nobody announced these: wake the sleeping streams
+
+    def _read_recently(self, version: int, poll_seconds: float) -> bool:
+        return version == self._read_version and time.monotonic() - self._read_at < poll_seconds
 
     def after(self, seq: int) -> list[BookEvent]:
         return self.events[bisect.bisect_right(self.seqs, seq) :]

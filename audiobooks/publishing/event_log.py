@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from django.db import transaction
 from django.db.models import F
 
-from audiobooks.db_connections import release_connection
 from audiobooks.events import TERMINAL_EVENTS, Event
 from audiobooks.models import Book, BookEvent
 from audiobooks.publishing.book_feed import book_feeds
@@ -69,7 +68,6 @@ def follow_events(
         while not event_signal.closing:
             version = event_signal.version(book_id)
             feed.catch_up(version=version, poll_seconds=poll_seconds)
-            release_connection()
             events = feed.after(last_seq)
             # A long replay goes out in slices, so a client that reads slowly holds at most one.
             for start in range(0, len(events), BATCH_EVENTS):
