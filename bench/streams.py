@@ -8,7 +8,8 @@ what its streams cost, on two deployments:
 Scenarios: a 300-page digital book (a text layer on every page) uploaded over `POST
 /api/books/upload-sse/`, timed from the request to `completed`, against the engine alone
 on the same PDF in this process (medians of three); the 12-page scanned Hindi book alone
-and with 200 and 1000 followers; 1000 idle streams (books waiting for a worker).
+and with 200 and 1000 followers; 1000 idle streams (books waiting for a worker). First, one
+stream's wake in a worker's process against a bare gevent wake (bench/stream_wakes.py).
 """
 
 import contextlib
@@ -18,6 +19,8 @@ import re
 import selectors
 import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -28,7 +31,7 @@ import requests
 from audiobooks.extraction.page_extraction import extract_pages, options_for_book
 from bench.books import BOOKS, materialize
 from tests.support.live_client import auth, upload_in_background, upload_stream
-from tests.support.live_server import start_server, stop_server
+from tests.support.live_server import ROOT, start_server, stop_server
 from tests.support.narration_books import typeset, write_pdf
 from tests.support.service_processes import CeleryWorker, RedisServer, fresh_postgres_database
 from tests.support.sse_client import events_only, parse_stream
@@ -142,8 +145,30 @@ def scale_out(folder: Path, redis_url: str):
             stop_server(server.process)
 
 
+def wakes_report() -> list[str]:
+    """One stream's wake in a worker's process against a bare gevent wake (bench/stream_wakes.py)."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "wakes.json"
+        subprocess.run([sys.executable, "-m", "bench.stream_wakes", str(out)], cwd=ROOT, check=True)
+        wakes = json.loads(out.read_text())
+    return [
+        "## Streams: one wake, in process",
+        "",
+        f"{wakes['streams']} streams of one book in one gevent process, {wakes['events']} events published "
+        "one at a time: CPU per event per stream (what `GET /api/books/{id}/events/` runs, without its "
+        "socket), beside a bare gevent wake (an Event waited on with a timeout):",
+        "",
+        "| wake | CPU per event per stream | vs bare |",
+        "|---|---|---|",
+        f"| bare gevent Event | {wakes['bare_us']:.1f} µs | 1.00× |",
+        f"| a stream (follow_events + encode_stream) | {wakes['stream_us']:.1f} µs "
+        f"| {wakes['stream_us'] / wakes['bare_us']:.2f}× |",
+        "",
+    ]
+
+
 def run() -> list[str]:
-    report = []
+    report = wakes_report()
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         book = typeset(title="Tales of Water", devanagari=False, chapters=20, paragraphs=32)
