@@ -322,12 +322,14 @@ def idle_streams(server, pids: list[int], token: str, pdf: Path) -> dict:
     time.sleep(IDLE_WINDOW_SECONDS)
     without = cpu_seconds(pids) - cpu_before
     rss_before = rss_mb(pids)
+    cpu_before = cpu_seconds(pids)
     crowd = Followers(server.url, token, books, IDLE_STREAMS)
     reader = threading.Thread(target=crowd.read_until_closed, args=(time.monotonic() + 600,))
     reader.start()
     deadline = time.monotonic() + 120
     while max(crowd.answered) == float("inf") and time.monotonic() < deadline:
         time.sleep(0.1)
+    opening = cpu_seconds(pids) - cpu_before
     cpu_before = cpu_seconds(pids)
     time.sleep(IDLE_WINDOW_SECONDS)
     with_streams = cpu_seconds(pids) - cpu_before
@@ -342,6 +344,7 @@ def idle_streams(server, pids: list[int], token: str, pdf: Path) -> dict:
         "with": with_streams / IDLE_WINDOW_SECONDS,
         "rss_mb": rss,
         "open": open_streams,
+        "opening_ms": opening / IDLE_STREAMS * 1000,
     }
 
 
@@ -408,7 +411,8 @@ def deployment_report(
         "",
         f"{IDLE_STREAMS} idle streams of 3 books waiting for a worker, web workers' CPU over "
         f"{IDLE_WINDOW_SECONDS:.0f} s: {idle['without'] * 100:.1f}% of a core without them, "
-        f"{idle['with'] * 100:.1f}% with them; memory +{idle['rss_mb']:.0f} MB.",
+        f"{idle['with'] * 100:.1f}% with them; memory +{idle['rss_mb']:.0f} MB. Opening them took "
+        f"{idle['opening_ms']:.2f} ms of the web workers' CPU per stream.",
         "",
         f"The {pages}-page digital book: engine alone {engine_s:.2f} s; upload → `completed` through the "
         f"server {server_s:.2f} s ({server_s / engine_s:.2f}×; medians of {RUNS}).",
