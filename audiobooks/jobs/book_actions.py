@@ -5,6 +5,7 @@ import uuid
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 
 from audiobooks import events
 from audiobooks.errors import BookError, ErrorCode
@@ -105,14 +106,13 @@ def retry_book(*, book: Book) -> int:
     failed them, a missing model say, is what a retry is for), those read are kept, and so
     is a failed page a reader has since typed in. Returns the sequence number the retry's
     events come after."""
-    with transaction.atomic():  # a book that cannot be reopened keeps its failed pages
-        book.pages.exclude(error="").filter(edited_at=None).delete()
-        done = book.pages.count()
-        return reopen_book(
-            book=book,
-            reopenable=(Book.Status.FAILED, Book.Status.CANCELLED),
-            message=f"Retrying: {done} of {book.total_pages} pages already stored",
-        )
+    kept = book.pages.filter(Q(error="") | Q(edited_at__isnull=False)).count()
+    return reopen_book(
+        book=book,
+        reopenable=(Book.Status.FAILED, Book.Status.CANCELLED),
+        message=f"Retrying: {kept} of {book.total_pages} pages already stored",
+        read_failed_pages_again=True,
+    )
 
 
 def reread_page(
@@ -136,9 +136,19 @@ def reread_page(
     )
 
 
-def reopen_book(*, book: Book, reopenable: tuple[str, ...], message: str, reread: dict | None = None) -> int:
+def reopen_book(
+    *,
+    book: Book,
+    reopenable: tuple[str, ...],
+    message: str,
+    reread: dict | None = None,
+    read_failed_pages_again: bool = False,
+) -> int:
     """Put a finished book back to processing and start its job; its stream goes on after
-    the returned sequence number."""
+    the returned sequence number. With `read_failed_pages_again`, its failed pages (but one
+    a reader has typed in) are dropped, so the job reads them like the missing ones."""
+    # Before the transaction: the checks run programs, and the transaction holds SQLite's
+    # write lock, which other greenlets of this worker would wait on.
     if book.status in reopenable:
         check_user_limits(user=book.user, new_pages=0)
         book_runner().check_can_read_books()  # reopened by a runner that cannot OCR, every page would fail
@@ -159,6 +169,8 @@ def reopen_book(*, book: Book, reopenable: tuple[str, ...], message: str, reread
                 "Not now",
                 f"The book is {book.status}; this needs a book that is {' or '.join(reopenable)}.",
             )
+        if read_failed_pages_again:
+            book.pages.exclude(error="").filter(edited_at=None).delete()
         event = publish_event(book_id=book.pk, event=events.Status(stage="stored", message=message))
         transaction.on_commit(lambda: book_runner().submit(book.pk), robust=True)
     return event.seq - 1

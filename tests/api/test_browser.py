@@ -342,7 +342,7 @@ def test_a_stream_cut_by_a_server_restart_is_re_attached_by_itself_with_no_page_
     back_online, next_try = streamed["online"], attempts[tried]["at"]
     assert back_online is not None and back_online <= next_try < last_failed["at"] + 8000, streamed
     # Every re-attach asked for what came after the last event it had, so no event came twice.
-    assert all(attempt["lastEventId"] for attempt in attempts[1:]), attempts
+    assert all(int(attempt["lastEventId"]) >= 1 for attempt in attempts[1:]), attempts
     assert streamed["ids"] == sorted(set(streamed["ids"])) and len(streamed["ids"]) > 20, streamed["ids"]
 
 
@@ -389,13 +389,22 @@ def test_the_proofreader_shows_each_page_beside_its_text_and_saves_corrections_i
     expect(page.locator("#proof-status")).to_contain_text("Not saved. The page changed meanwhile")
     expect(page.get_by_label("Text of this page")).to_have_value("My late edit.")
 
-    # Leaving a page with text not saved asks first; declined, the page and its text stay.
+    # Leaving a page (or opening the book again) with text not saved asks first; declined,
+    # the page and its text stay.
     asked = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+
+    def decline(dialog) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", decline)
     page.keyboard.press("Alt+ArrowRight")
+    page.get_by_role("button", name="Read Proof Sheets").click()
+    page.locator("#book-pages button").first.click()  # the page shown, fetched again
     expect(page.get_by_label("Text of this page")).to_have_value("My late edit.")
-    assert asked == ["Page 1 has changes that are not saved. Leave them?"]
+    assert asked == ["Page 1 has changes that are not saved. Leave them?"] * 3
     expect(page.locator("#proof-title")).to_have_text("Proofread page 1 of 2")
+    page.remove_listener("dialog", decline)
 
     # Alt+arrows move between pages; the first page's picture is fetched once, then cached.
     page.once("dialog", lambda dialog: dialog.accept())
@@ -435,6 +444,11 @@ def test_pages_and_words_ocr_was_unsure_of_are_flagged_and_found_in_the_text(pag
     page.wait_for_function("() => document.getElementById('page-image').naturalWidth > 0")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "proofreader-flagged.png", full_page=True)
+
+    # A word is found where it stands whole, not inside another.
+    editor.fill("within the line in")
+    editor.evaluate("box => { box.setSelectionRange(0, 0); findInEditor('in'); }")
+    assert editor.evaluate("box => [box.selectionStart, box.selectionEnd]") == [16, 18]
 
 
 def test_on_a_phone_the_page_picture_and_its_text_are_stacked(browser, server, tmp_path):

@@ -309,6 +309,7 @@ async function loadBooks() {
 }
 
 async function openBook(book) {
+  if (!mayLeavePage()) return;
   $("book").hidden = false;
   $("book-title").textContent = book.title;
   $("download-text").onclick = () => downloadText(book);
@@ -385,7 +386,7 @@ async function showPages(book) {
   $("proof-count").textContent = String(book.total_pages);
   $("page-text").lang = book.language === "english" ? "en" : "hi";
   listPages();
-  if (proof.pages.length) await showProofPage(0);
+  if (proof.pages.length) await showProofPage(0, { confirmed: true });
 }
 
 function listPages() {
@@ -423,26 +424,35 @@ function showUnsureWords(words) {
   }
 }
 
-// Selects the next place `word` is in the editor after the cursor (from the top again past the end).
+// Selects the next place `word` stands as a whole word in the editor after the cursor (from
+// the top again past the end): "in" is not found inside "within", nor a matra's letter inside a word.
 function findInEditor(word) {
   const editor = $("page-text");
-  const text = editor.value;
-  let at = text.indexOf(word, editor.selectionEnd);
-  if (at === -1) at = text.indexOf(word);
-  if (at === -1) return;
+  const escaped = word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const whole = new RegExp(`(?<![\\p{L}\\p{M}\\p{N}])${escaped}(?![\\p{L}\\p{M}\\p{N}])`, "gu");
+  whole.lastIndex = editor.selectionEnd;
+  const found = whole.exec(editor.value) || ((whole.lastIndex = 0), whole.exec(editor.value));
+  if (!found) return;
   editor.focus();
-  editor.setSelectionRange(at, at + word.length);
+  editor.setSelectionRange(found.index, found.index + word.length);
 }
 
-// Text typed and not saved is lost on another page: the reader is asked first.
-function mayLeavePage() {
+// Text typed and not saved is lost on another page or book: the reader is asked first.
+function hasUnsavedChanges() {
   const page = proof.pages[proof.index];
-  if (!page || $("page-text").value === page.text_content) return true;
-  return window.confirm(`Page ${page.page_number} has changes that are not saved. Leave them?`);
+  // A textarea keeps line ends as \n whatever the text it was given.
+  return Boolean(page) && !$("book").hidden && $("page-text").value !== page.text_content.replace(/\r\n?/g, "\n");
 }
 
-async function showProofPage(index) {
-  if (index < 0 || index >= proof.pages.length || (index !== proof.index && !mayLeavePage())) return;
+function mayLeavePage() {
+  if (!hasUnsavedChanges()) return true;
+  const number = proof.pages[proof.index].page_number;
+  return window.confirm(`Page ${number} has changes that are not saved. Leave them?`);
+}
+
+// `confirmed`: the reader has already said the page's changes may go.
+async function showProofPage(index, { confirmed = false } = {}) {
+  if (index < 0 || index >= proof.pages.length || (!confirmed && !mayLeavePage())) return;
   // Pages turned quickly: only the last one asked for is shown, so the editor never holds
   // one page's text while saving goes to another.
   const asked = ++proof.asked;
@@ -496,15 +506,19 @@ async function savePage(text) {
     headers: { "Content-Type": "application/json", "If-Match": `"v${proof.version}"` },
     body: JSON.stringify({ text_content: text }),
   });
+  const stillShown = () => proof.pages[proof.index] === page; // the reader may have turned the page meanwhile
   if (!response.ok) {
-    $("proof-status").textContent = `Not saved. ${await errorText(response)}`;
+    const why = await errorText(response);
+    if (stillShown()) $("proof-status").textContent = `Not saved. ${why}`;
     return;
   }
   Object.assign(page, await response.json());
-  proof.version = page.version;
-  $("page-text").value = page.text_content;
-  $("proof-status").textContent =
-    text === null ? `Back to the extracted text (version ${page.version}).` : `Saved (version ${page.version}).`;
+  if (stillShown()) {
+    proof.version = page.version;
+    $("page-text").value = page.text_content;
+    $("proof-status").textContent =
+      text === null ? `Back to the extracted text (version ${page.version}).` : `Saved (version ${page.version}).`;
+  }
   listPages();
   await showNarration(proof.book); // the narration reads the corrected text
 }
@@ -539,7 +553,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     submit.preventDefault();
     upload(submit.target);
   });
-  $("sign-out").addEventListener("click", signOut);
+  $("sign-out").addEventListener("click", () => mayLeavePage() && signOut());
   $("refresh-books").addEventListener("click", loadBooks);
   $("previous-page").addEventListener("click", () => showProofPage(proof.index - 1));
   $("next-page").addEventListener("click", () => showProofPage(proof.index + 1));
@@ -549,6 +563,10 @@ document.addEventListener("DOMContentLoaded", async () => {
     if ($("book").hidden || !key.altKey || !["ArrowLeft", "ArrowRight"].includes(key.key)) return;
     key.preventDefault();
     showProofPage(proof.index + (key.key === "ArrowRight" ? 1 : -1));
+  });
+  // Closing or reloading the tab with a page's changes not saved: the browser asks first.
+  window.addEventListener("beforeunload", (unload) => {
+    if (hasUnsavedChanges()) unload.preventDefault();
   });
   $("close-book").addEventListener("click", () => {
     if (!mayLeavePage()) return;
