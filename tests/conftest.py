@@ -8,7 +8,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from audiobooks.jobs.runners import book_runner
 from tests.support.live_server import LIVE_HEARTBEAT_SECONDS, start_server, stop_server
 from tests.support.pdf_factory import build_pdf, english_page, hindi_page
-from tests.support.service_processes import SKIP_PREFIX
+from tests.support.service_processes import SKIP_PREFIX, RedisServer
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -79,6 +79,15 @@ def scanned_hindi_pdf(tmp_path) -> Path:
 def mixed_pdf(tmp_path) -> Path:
     """Page 1 a digital English page, page 2 a scanned Hindi page."""
     return build_pdf(tmp_path / "mixed.pdf", [english_page(), hindi_page(start=1)])
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    """A redis-server of the module's own (its tests may stop and restart it)."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -5,13 +5,13 @@ import uuid
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import QuerySet
 
 from audiobooks import events
 from audiobooks.errors import BookError, ErrorCode
 from audiobooks.jobs.book_job import finish_book
 from audiobooks.jobs.runners import book_runner
-from audiobooks.models import Book
+from audiobooks.models import Book, BookPage
 from audiobooks.pages.page_pictures import forget_pictures
 from audiobooks.publishing.event_log import publish_event
 from audiobooks.storage.original_pdfs import PdfStorageError
@@ -106,7 +106,7 @@ def retry_book(*, book: Book) -> int:
     failed them, a missing model say, is what a retry is for), those read are kept, and so
     is a failed page a reader has since typed in. Returns the sequence number the retry's
     events come after."""
-    kept = book.pages.filter(Q(error="") | Q(edited_at__isnull=False)).count()
+    kept = book.pages.count() - pages_to_read_again(book).count()
     return reopen_book(
         book=book,
         reopenable=(Book.Status.FAILED, Book.Status.CANCELLED),
@@ -134,6 +134,11 @@ def reread_page(
             "replace_correction": replace_correction,
         },
     )
+
+
+def pages_to_read_again(book: Book) -> QuerySet[BookPage]:
+    """A book's failed pages, but one a reader has typed in: a retry reads them again."""
+    return book.pages.exclude(error="").filter(edited_at=None)
 
 
 def reopen_book(
@@ -170,7 +175,7 @@ def reopen_book(
                 f"The book is {book.status}; this needs a book that is {' or '.join(reopenable)}.",
             )
         if read_failed_pages_again:
-            book.pages.exclude(error="").filter(edited_at=None).delete()
+            pages_to_read_again(book).delete()
         event = publish_event(book_id=book.pk, event=events.Status(stage="stored", message=message))
         transaction.on_commit(lambda: book_runner().submit(book.pk), robust=True)
     return event.seq - 1

@@ -7,7 +7,6 @@ import requests
 from django.test import Client
 
 from tests.support.live_server import start_server, stop_server
-from tests.support.service_processes import RedisServer
 
 REGISTRATIONS_PER_HOUR = 3
 
@@ -39,15 +38,6 @@ def test_a_limit_still_holds_after_the_server_restarts(tmp_path):
 
     assert before == [201] * REGISTRATIONS_PER_HOUR
     assert after == 429
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path / "redis")
-    server.workdir.mkdir()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.mark.server

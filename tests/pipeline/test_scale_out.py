@@ -23,7 +23,6 @@ from tests.support.live_server import free_port, start_server, stop_server
 from tests.support.pdf_factory import scanned_hindi_book
 from tests.support.service_processes import (
     CeleryWorker,
-    RedisServer,
     fresh_postgres_database,
     postgres_query,
     wait_until,
@@ -33,14 +32,6 @@ from tests.support.sse_client import events_only, read_messages
 pytestmark = pytest.mark.server
 
 POOL_SIZE = 3
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
