@@ -11,7 +11,7 @@ PORT ?= 8000
 apt_install = $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq $(1)
 
 .PHONY: run worker test test-under-load test-services test-containers docker-engine base-image browser bench \
-	system-packages migrate demo-user clean
+	bench-models system-packages migrate demo-user clean
 
 system-packages:
 	@if ! command -v tesseract >/dev/null || ! command -v pdftoppm >/dev/null || ! command -v curl >/dev/null \
@@ -102,7 +102,17 @@ test-under-load:
 	@bash -c 'hogs=(); for core in $$(seq $$(nproc)); do (while :; do :; done) & hogs+=($$!); done; \
 	  trap "kill $${hogs[*]}" EXIT; echo "$${#hogs[@]} CPU hogs running"; bash .ci/run'
 
-bench: system-packages $(VENV)/.dev
+# bench/devanagari_models.py: Tesseract's other Devanagari models (and npm, which fetches the
+# tessdata_best ones); only the bench reads with them.
+BENCH_MODEL_PACKAGES := tesseract-ocr-san tesseract-ocr-mar tesseract-ocr-nep npm
+bench-models:
+	@if ! command -v npm >/dev/null || ! tesseract --list-langs 2>/dev/null | grep -qx san \
+	   || ! tesseract --list-langs 2>/dev/null | grep -qx mar || ! tesseract --list-langs 2>/dev/null | grep -qx nep; then \
+	  echo "Installing $(BENCH_MODEL_PACKAGES)"; \
+	  $(call apt_install,$(BENCH_MODEL_PACKAGES)); \
+	fi
+
+bench: system-packages bench-models $(VENV)/.dev
 	$(BIN)/python -m bench $(BOOKS)
 
 clean:

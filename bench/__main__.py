@@ -1,6 +1,6 @@
 """`make bench`: the seed guide's method and this engine on generated books, in one run.
 
-    python -m bench [BOOK ... | quality | narration | streams | first-request]     (default: all)
+    python -m bench [BOOK ... | quality | models | narration | streams | first-request]   (default: all)
 
 Prints a table per book (pages per minute, seconds to the first finished page, total
 seconds, peak RSS, character error rate against the generated text, each with its ratio
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
-from bench import first_request, narration, quality, streams
+from bench import devanagari_models, first_request, narration, quality, streams
 from bench.books import BOOKS, GUIDE_LANGUAGES, materialize
 from tests.support.character_error import normalized
 
@@ -205,6 +205,8 @@ def main(selected: list[str]) -> None:
     report = books_report(books) if books else []
     if not selected or "quality" in selected:
         report += quality.run()
+    if not selected or "models" in selected:
+        report += devanagari_models.run()
     if not selected or "narration" in selected:
         report += narration.run()
     if not selected or "streams" in selected:
