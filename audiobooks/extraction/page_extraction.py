@@ -27,6 +27,7 @@ from audiobooks.extraction.text_layer import (
     disagreement_with_ocr,
     is_mostly_devanagari,
     judge_text_layer,
+    lacks_scan_text,
 )
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,11 @@ class ExtractionOptions:
     max_pixels: int = 40_000_000  # a page is rendered at a lower dpi rather than above this
     reader_limits: ReaderLimits = ReaderLimits()  # the child process that parses the PDF
     max_page_chars: int = 20_000  # more than a printed page holds; the rest is cut
+
+    @property
+    def models(self) -> list[str]:
+        """Every model the book's pages are read with."""
+        return [self.language, *([self.rescue_language] if self.rescue_language else [])]
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -161,34 +167,40 @@ def reading_dpi(scan_dpi: float | None, *, least: int) -> int:
 def layer_verdict(
     pdf_path: str | Path, page_number: int, facts: PageFacts, options: ExtractionOptions
 ) -> LayerVerdict:
-    """Whether to use the page's text layer. A Devanagari layer that passes the cheap checks
-    is also compared with OCR of the middle third of its lines: a broken font map that only
-    glues words or swaps vowel signs looks like sound Devanagari to every check on the text."""
+    """Whether to use the page's text layer, past the cheap checks on its text:
+
+    - a layer over a scan is someone's OCR, which may hold only a stamp, a watermark or a
+      header, or be another script's guess at the letters: it must hold the lines OCR finds
+      in the middle of the scan (`middle_of_scan`), whatever its script, and where the
+      middle of the scan is blank (a short page) the scan is read instead;
+    - a Devanagari layer is compared with OCR of whole lines from its middle (`middle_lines`):
+      a broken font map that only glues words or swaps vowel signs looks like sound
+      Devanagari to every check on the text.
+    Other digital layers are not checked: their text is their fonts'."""
     verdict = judge_text_layer(
         facts.text, require_devanagari=options.require_devanagari, font_names=facts.font_names
     )
-    if not verdict.usable or not is_mostly_devanagari(facts.text):
-        return verdict
-    lines = facts.text_lines_pt
-    if not lines:
-        return verdict
-    # Whole lines from the middle of the page (not cut ones, not headers): the middle third,
-    # at most SAMPLE_LINES of it, since a broken font map shows in nearly every line and the
-    # band's OCR is most of what a digital Hindi page costs.
-    third = lines[len(lines) // 3 : len(lines) - len(lines) // 3]
-    start = max(0, (len(third) - SAMPLE_LINES) // 2)
-    middle = third[start : start + SAMPLE_LINES]
-    sample = read_band(
+    devanagari = is_mostly_devanagari(facts.text)
+    read = partial(
+        read_band,
         pdf_path,
         page_number,
-        span_pt=(middle[0][0] - BAND_MARGIN_PT, middle[-1][1] + BAND_MARGIN_PT),
-        # Whatever the book's language: read as English, every sound Devanagari layer of a
-        # book uploaded as English was refused, and its pages OCRed into Latin garbage.
-        language=ocr_models("hindi").language,
+        # A Devanagari layer whatever the book's language: read as English, every sound
+        # Devanagari layer of a book uploaded as English was refused, and its pages OCRed
+        # into Latin garbage.
+        language=ocr_models("hindi").language if devanagari else "+".join(options.models),
         dpi=reading_dpi(facts.scan_dpi, least=options.dpi),
         timeout=options.ocr_timeout,
     )
-    apart = disagreement_with_ocr(facts.text, sample)
+    if verdict.usable and facts.scan_dpi:
+        lacking = lacks_scan_text(facts.text, read(span_pt=middle_of_scan(facts)))
+        if lacking is None:  # a short page: the scan is read, since the layer may be a stamp
+            return LayerVerdict(False, "text layer refused: too little text mid-scan to check it against OCR")
+        if lacking:
+            return LayerVerdict(False, "text layer refused: it lacks the text OCR finds on the scan")
+    if not verdict.usable or not devanagari or not facts.text_lines_pt:
+        return verdict
+    apart = disagreement_with_ocr(facts.text, read(span_pt=middle_lines(facts.text_lines_pt)))
     if apart is None:
         return LayerVerdict(
             True, "text layer (too little text in the middle of the page to check against OCR)"
@@ -196,6 +208,26 @@ def layer_verdict(
     if apart > MAX_OCR_DISAGREEMENT:
         return LayerVerdict(False, f"text layer refused: {apart:.1%} apart from OCR of the page")
     return LayerVerdict(True, f"text layer, {apart:.1%} apart from OCR of the page")
+
+
+def middle_of_scan(facts: PageFacts) -> tuple[float, float]:
+    """The middle fifth of the page, widened to hold whole the layer's lines it cuts: a line
+    cut in two reads as garbage, and OCR of a band of a few whole lines keeps columns apart."""
+    top, bottom = facts.height_pt * 2 / 5, facts.height_pt * 3 / 5
+    cut = [line for line in facts.text_lines_pt if line[1] > top and line[0] < bottom]
+    if cut:
+        top, bottom = min(top, cut[0][0] - BAND_MARGIN_PT), max(bottom, cut[-1][1] + BAND_MARGIN_PT)
+    return top, bottom
+
+
+def middle_lines(lines: tuple[tuple[float, float], ...]) -> tuple[float, float]:
+    """Where whole lines from the middle third of `lines` lie (not cut ones, not headers),
+    at most SAMPLE_LINES of them: a broken font map shows in nearly every line, and the
+    band's OCR is most of what a digital Hindi page costs."""
+    third = lines[len(lines) // 3 : len(lines) - len(lines) // 3]
+    start = max(0, (len(third) - SAMPLE_LINES) // 2)
+    middle = third[start : start + SAMPLE_LINES]
+    return (middle[0][0] - BAND_MARGIN_PT, middle[-1][1] + BAND_MARGIN_PT)
 
 
 def finished_page(

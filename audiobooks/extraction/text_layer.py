@@ -10,6 +10,11 @@ from rapidfuzz.distance import Levenshtein
 # Fewer letters than this on a page means its text layer is a stray label over a scan.
 MIN_TEXT_LAYER_LETTERS = 20
 MAX_BAD_CHAR_SHARE = 0.02
+# Prose is over 80% letters (the rest digits and punctuation); a font whose codes map to
+# ASCII in the order glyphs were first used (Type3 fonts without a Unicode map) gives
+# `!"#$%&'()$*+`, mostly symbols. Pages of figures (an index, a table) fall under it too,
+# and are then OCRed: slower, not worse.
+MIN_LETTER_SHARE = 0.5
 # Hindi prose has a virama (conjunct) every 30-50 characters; a long Devanagari layer with
 # almost none, or with vowel signs that start words, lost its conjuncts in a broken
 # ToUnicode map.
@@ -32,6 +37,11 @@ MAX_SYMBOL_WORD_SHARE = 0.01
 # per character, the layer is refused (see disagreement_with_ocr).
 MAX_OCR_DISAGREEMENT = 0.02
 MIN_SAMPLE_LETTERS = 40
+# A layer over a scan must hold the lines OCR finds in the middle of the scan: a line is
+# found when it matches a stretch of the layer this well (0-100; two columns' lines OCR
+# ran together still match half), and this share of the band's letters must be found.
+MIN_LINE_MATCH = 60
+MIN_FOUND_SHARE = 0.5
 
 
 def is_devanagari(ch: str) -> bool:
@@ -95,6 +105,8 @@ def judge_text_layer(
     )
     if bad / len(text) > MAX_BAD_CHAR_SHARE:
         return LayerVerdict(False, "text layer refused: glyphs without a Unicode mapping")
+    if len(letters) / sum(not ch.isspace() for ch in text) < MIN_LETTER_SHARE:
+        return LayerVerdict(False, "text layer refused: mostly symbols, not letters")
     if legacy := legacy_encoding(text, font_names):
         return LayerVerdict(False, f"text layer refused: {legacy}")
     devanagari = is_mostly_devanagari(text)
@@ -126,6 +138,20 @@ def disagreement_with_ocr(layer: str, sample: str) -> float | None:
         aligned = fuzz.partial_ratio_alignment(block, layer)
         edits += Levenshtein.distance(block, layer[aligned.dest_start : aligned.dest_end])
     return edits / sum(len(block) for block in blocks)
+
+
+def lacks_scan_text(layer: str, sample: str) -> bool | None:
+    """Whether the lines OCR read in a band of a scan (`sample`) are mostly missing from its
+    text layer: a layer of a stamp, a watermark or a header, or another script's guess at
+    the letters. None when the band held too little to tell."""
+    layer = " ".join(layer.split())
+    lines = [" ".join(line.split()) for line in sample.splitlines() if line.strip()]
+    letters = [sum(ch.isalpha() for ch in line) for line in lines]
+    if sum(letters) < MIN_SAMPLE_LETTERS:
+        return None
+    matched = [fuzz.partial_ratio(line, layer) >= MIN_LINE_MATCH for line in lines]
+    found = sum(count for count, match in zip(letters, matched, strict=True) if match)
+    return found / sum(letters) < MIN_FOUND_SHARE
 
 
 def is_mostly_devanagari(text: str) -> bool:

@@ -80,10 +80,20 @@ def test_unreadable_files_are_rejected_with_a_reason(tmp_path, content, reason):
         ("(cid:12)(cid:34)(cid:56) (cid:78)(cid:90) " * 5 + "some real words here", False),
         ("Broken \x01\x02\x03\x04 glyphs " * 4, False),
         ("\ufffd" * 10 + " and then readable words that go on", False),
+        ("Chapter 12, page 34: the years 1998-2001 and 2,400 rupees.", True),
     ],
 )
 def test_text_layer_usability(text, usable):
     assert text_layer.judge_text_layer(text).usable is usable
+
+
+def test_a_layer_of_symbols_is_refused():
+    """A Type3 font with no Unicode map, its glyphs coded from "!" in the order first used."""
+    coded = "!\"#$%&'()$*+,-.$/,0$1&234$,5#+$6\"#$789:$;,<= >#8;'.<$8$*,,)$87,&;$Ge)#BaCd " * 4
+
+    verdict = text_layer.judge_text_layer(coded)
+
+    assert (verdict.usable, verdict.reason) == (False, "text layer refused: mostly symbols, not letters")
 
 
 def test_a_latin_layer_is_not_trusted_on_a_hindi_book():
@@ -171,19 +181,54 @@ def test_clean_text_drops_control_characters_and_extra_blank_lines():
 # --- Hindi text layers that must not be trusted ---------------------------------------
 
 
-def hindi_scan_with_layer(tmp_path, layer: str):
-    lines = hindi_page(count=8).lines
+def hindi_scan_with_layer(tmp_path, layer: str, *, count: int = 8):
+    lines = hindi_page(count=count).lines
     return build_pdf(tmp_path / "layered.pdf", [Page(lines, scanned=True, hidden_text=layer)]), lines
 
 
+FULL_PAGE = 16  # lines of hindi_page that fill the page, its middle too
+
+
 def test_a_sound_hindi_text_layer_is_used_as_is(tmp_path):
-    pdf, lines = hindi_scan_with_layer(tmp_path, "\n".join(hindi_page(count=8).lines))
+    sound_layer = "\n".join(hindi_page(count=FULL_PAGE).lines)
+    pdf, lines = hindi_scan_with_layer(tmp_path, sound_layer, count=FULL_PAGE)
 
     result = page_extraction.extract_page(pdf, 1, HINDI_BOOK)
 
     assert result.method == "text"
     assert lines[1] in result.text
     assert result.reason == "text layer, 0.0% apart from OCR of the page"
+
+
+@pytest.mark.parametrize(
+    ("book", "layer"),
+    [
+        pytest.param("hindi", lambda lines: lines[0], id="only-the-first-line"),
+        pytest.param("hindi", lambda lines: "यह पुस्तक हमारी वेबसाइट से मुफ़्त डाउनलोड की गई है", id="a-stamp"),
+        # An English OCR's reading of Devanagari, as old Hindi scans online carry.
+        pytest.param("hinglish", lambda lines: "UR Us fase Sars feracht depfa aga BA " * 6, id="latin"),
+    ],
+)
+def test_a_layer_that_lacks_what_the_scan_shows_is_ocred_instead(tmp_path, book, layer):
+    lines = hindi_page(count=FULL_PAGE).lines
+    pdf, _ = hindi_scan_with_layer(tmp_path, layer(lines), count=FULL_PAGE)
+
+    result = page_extraction.extract_page(pdf, 1, page_extraction.options_for_book(book))
+
+    assert result.method == "ocr"
+    assert result.reason == "text layer refused: it lacks the text OCR finds on the scan"
+    assert lines[8] in result.text
+
+
+def test_a_short_scanned_page_is_read_even_with_a_sound_layer(tmp_path):
+    """Its middle is blank, so nothing shows that its layer is more than a stamp."""
+    pdf, lines = hindi_scan_with_layer(tmp_path, "\n".join(hindi_page(count=4).lines), count=4)
+
+    result = page_extraction.extract_page(pdf, 1, HINDI_BOOK)
+
+    assert result.method == "ocr"
+    assert result.reason == "text layer refused: too little text mid-scan to check it against OCR"
+    assert lines[1] in result.text
 
 
 @pytest.mark.parametrize("book", ["english", "hinglish"])
