@@ -18,7 +18,8 @@ def page_size_pt(pdf_path: str | Path, page_number: int, *, timeout: float) -> t
     """The page's width and height as a viewer shows it (its CropBox, turned by /Rotate)."""
     command = ["pdfinfo", "-box", "-f", str(page_number), "-l", str(page_number), str(pdf_path)]
     info = run_poppler(command, timeout)
-    crop = re.search(r"CropBox:\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", info)
+    # A box may start below or left of the origin (a bleed): its numbers can be negative.
+    crop = re.search(r"CropBox:\s+(-?[\d.]+)\s+(-?[\d.]+)\s+(-?[\d.]+)\s+(-?[\d.]+)", info)
     rotation = re.search(r"rot:\s+(\d+)", info)
     if not crop:
         raise PageNotDrawn(f"no size for page {page_number}")

@@ -18,9 +18,12 @@ import pypdfium2.raw as pdfium_raw
 
 PDF_MAGIC = b"%PDF-"
 PDF_END = b"%%EOF"
-# The PDF spec lets a header start after some junk; readers look in the first 1 KiB (and
-# for the end marker in the last).
+# The PDF spec lets a header start after some junk; readers look in the first 1 KiB.
 PDF_MAGIC_WINDOW = 1024
+# Where the end marker must be: files padded with NULs or followed by a download's HTML
+# error page still read whole; a file cut short rarely has an earlier revision's end this
+# close to the cut.
+PDF_END_WINDOW = 64 * 1024
 # How far (a share of the page's longer side) an image's edges may lie from the page's
 # and it still counts as the whole page.
 WHOLE_PAGE_SLACK = 0.01
@@ -48,10 +51,10 @@ def looks_like_pdf(head: bytes) -> bool:
 
 def check_framing(path: str | Path) -> None:
     """Raise PdfRejected unless the file starts like a PDF and ends with %%EOF: cheap checks
-    on its first and last KiB, made before any parser sees it."""
+    on its first KiB and last 64 KiB, made before any parser sees it."""
     with open(path, "rb") as handle:
         head = handle.read(PDF_MAGIC_WINDOW)
-        handle.seek(max(0, os.fstat(handle.fileno()).st_size - PDF_MAGIC_WINDOW))
+        handle.seek(max(0, os.fstat(handle.fileno()).st_size - PDF_END_WINDOW))
         tail = handle.read()
     if not looks_like_pdf(head):
         raise PdfRejected("not_pdf", "The file does not start like a PDF.")
@@ -117,9 +120,12 @@ def scan_dpi(page: pdfium.PdfPage, page_area_pt: float) -> float | None:
     for image in page.get_objects(filter=(pdfium_raw.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
         left, bottom, right, top = image.get_bounds()
         placed_area = (right - left) * (top - bottom)
-        if placed_area >= page_area_pt / 2 and (best is None or placed_area > best[0]):
+        if placed_area >= page_area_pt / 2:
             pixels_wide, pixels_high = image.get_px_size()
-            best = (placed_area, math.sqrt(pixels_wide * pixels_high / placed_area) * 72)
+            # Of images placed alike, the sharpest: a compressed scan's (MRC) text mask
+            # lies over a background of a quarter its resolution.
+            found = (round(placed_area), math.sqrt(pixels_wide * pixels_high / placed_area) * 72)
+            best = max(best or found, found)
     return round(best[1], 1) if best else None
 
 

@@ -86,8 +86,9 @@ def test_deleting_the_book_deletes_its_pictures(api, book, settings):
     assert not folder.exists()
 
 
-def test_a_page_cropped_from_a_huge_sheet_is_drawn_at_its_cropped_size(api, tmp_path):
-    pdf = cropped_page_pdf(tmp_path / "cropped.pdf")
+@pytest.mark.parametrize("origin_pt", [pytest.param(0, id="at-the-origin"), pytest.param(-36, id="bleed")])
+def test_a_page_cropped_from_a_huge_sheet_is_drawn_at_its_cropped_size(api, tmp_path, origin_pt):
+    pdf = cropped_page_pdf(tmp_path / "cropped.pdf", origin_pt=origin_pt)
     with open(pdf, "rb") as handle:
         response = api.post(
             "/api/books/upload-sse/", {"file": handle, "language": "english"}, format="multipart"

@@ -165,6 +165,22 @@ def test_owner_password_only_pdf_opens_so_it_is_accepted(api, good_pdf_bytes):
     assert Book.objects.get().total_pages == 1
 
 
+@pytest.mark.parametrize(
+    "after_the_end",
+    [
+        pytest.param(b"\0" * 4096, id="nul-padding"),
+        pytest.param(b"<html>%s</html>" % (b"x" * 3000), id="html"),
+    ],
+)
+def test_a_pdf_followed_by_bytes_after_its_end_is_accepted(api, good_pdf_bytes, after_the_end):
+    """Padding or a download's error page after %%EOF: pdfium and poppler read the file whole."""
+    response = post(api, {"file": file_of(good_pdf_bytes + after_the_end)})
+    response.wsgi_request.close()  # the stream is not read here; release the upload
+
+    assert response.status_code == 200
+    assert Book.objects.get().total_pages == 1
+
+
 def test_uploads_are_rate_limited_per_user(api, monkeypatch):
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"uploads": "2/hour"})
 

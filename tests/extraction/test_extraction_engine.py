@@ -36,6 +36,7 @@ from tests.support.pdf_factory import (
     image_bomb_pdf,
     image_pdf,
     legacy_font_text,
+    raw_pdf,
     stencil_scan_pdf,
     symbols_for_signs,
     tiny_print_pdf,
@@ -569,6 +570,38 @@ def test_a_hard_real_scan_lists_the_words_ocr_was_unsure_of_and_a_clean_page_few
     clean_unsure = page_extraction.extract_page(clean, 1, HINDI_BOOK).uncertain_words
 
     assert len(unsure) >= 3 and len(unsure) > len(clean_unsure)
+
+
+def test_a_compressed_scan_is_read_at_its_text_masks_resolution(tmp_path):
+    """MRC, as archive.org and "compact" scans store a page: a 75-dpi background picture
+    under a 300-dpi 1-bit mask of the text, both placed over the whole page."""
+    background = zlib.compress(bytes([230]) * (105 * 149))
+    mask = zlib.compress(bytes((1750 + 7) // 8 * 2479))
+    drawing = b"q 420 0 0 595 0 0 cm /Bg Do Q q 420 0 0 595 0 0 cm /Fg Do Q"
+    image = b"<< /Type /XObject /Subtype /Image /Width %d /Height %d %s /Filter /FlateDecode /Length %d >>"
+    pdf = tmp_path / "mrc.pdf"
+    pdf.write_bytes(
+        raw_pdf(
+            [
+                b"<< /Type /Catalog /Pages 2 0 R >>",
+                b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 595] /Contents 4 0 R"
+                b" /Resources << /XObject << /Bg 5 0 R /Fg 6 0 R >> >> >>",
+                b"<< /Length %d >>\nstream\n%s\nendstream" % (len(drawing), drawing),
+                image % (105, 149, b"/ColorSpace /DeviceGray /BitsPerComponent 8", len(background))
+                + b"\nstream\n"
+                + background
+                + b"\nendstream",
+                image % (1750, 2479, b"/ImageMask true /BitsPerComponent 1", len(mask))
+                + b"\nstream\n"
+                + mask
+                + b"\nendstream",
+            ]
+        )
+    )
+
+    with pdf_reader.PdfReader(pdf) as pages:
+        assert pages.layer(1).scan_dpi == pytest.approx(300, abs=1)
 
 
 def test_a_scan_is_read_at_its_own_resolution_up_to_300_dpi(tmp_path):

@@ -426,15 +426,18 @@ def stencil_scan_pdf(path: Path, lines: tuple[str, ...]) -> Path:
     return one_image_pdf(path, image, zlib.compress(ink.tobytes()))
 
 
-def cropped_page_pdf(path: Path, *, media_pt: int = 6000, crop_pt: int = 300) -> Path:
+def cropped_page_pdf(path: Path, *, media_pt: int = 6000, crop_pt: int = 300, origin_pt: int = 0) -> Path:
     """One page, a diagonal line, whose MediaBox is `media_pt` square and whose CropBox,
-    what a viewer shows, is `crop_pt` square."""
-    line = b"4 w 10 10 m %d %d l S" % (crop_pt - 10, crop_pt - 10)
+    what a viewer shows, is `crop_pt` square, both with their lower left corner at
+    (`origin_pt`, `origin_pt`)."""
+    start, end = origin_pt + 10, origin_pt + crop_pt - 10
+    line = b"4 w %d %d m %d %d l S" % (start, start, end, end)
+    low, media, crop = origin_pt, origin_pt + media_pt, origin_pt + crop_pt
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /CropBox [0 0 %d %d] /Contents 4 0 R >>"
-        % (media_pt, media_pt, crop_pt, crop_pt),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [%d %d %d %d] /CropBox [%d %d %d %d] /Contents 4 0 R >>"
+        % (low, low, media, media, low, low, crop, crop),
         b"<< /Length %d >>\nstream\n%s\nendstream" % (len(line), line),
     ]
     path.write_bytes(raw_pdf(objects))
