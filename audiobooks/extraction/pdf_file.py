@@ -214,13 +214,19 @@ def covers(box: Box | None, page_box: Box, *, exactly: bool = False) -> bool:
     return all(-slack <= by <= (slack if exactly else math.inf) for by in beyond)
 
 
-def text_lines(text_page: pdfium.PdfTextPage, page_height: float) -> tuple[tuple[float, float], ...]:
-    """The text layer's lines as vertical spans (top, bottom) from the top of the page: its
-    text runs, those that overlap vertically merged."""
-    spans = sorted(
-        (page_height - top, page_height - bottom)
-        for _, bottom, _, top in (text_page.get_rect(index) for index in range(text_page.count_rects()))
-    )
+def text_lines(text_page: pdfium.PdfTextPage, page: pdfium.PdfPage) -> tuple[tuple[float, float], ...]:
+    """The text layer's lines as vertical spans (top, bottom) from the top of the page as
+    shown (its CropBox, turned by /Rotate): its text runs, those that overlap vertically
+    merged. None on a page turned a quarter, where lines run down the page as shown."""
+    rotation = page.get_rotation()
+    if rotation % 180:
+        return ()
+    _, crop_bottom, _, crop_top = page.get_cropbox()
+    rects = [text_page.get_rect(index) for index in range(text_page.count_rects())]
+    if rotation:  # upside down: the page's bottom edge is shown at the top
+        spans = sorted((bottom - crop_bottom, top - crop_bottom) for _, bottom, _, top in rects)
+    else:
+        spans = sorted((crop_top - top, crop_top - bottom) for _, bottom, _, top in rects)
     lines: list[tuple[float, float]] = []
     for top, bottom in spans:
         if lines and top < lines[-1][1]:
@@ -308,7 +314,7 @@ class PdfiumPages:
             # together, with whatever text follows (on a page's last line, its footer):
             # the hyphen and the line break go back, as printed.
             text = text_page.get_text_bounded().replace(LINE_END_HYPHEN, "-\n")
-            lines = text_lines(text_page, height)
+            lines = text_lines(text_page, page)
             text_page.close()
             return PageFacts(
                 text,

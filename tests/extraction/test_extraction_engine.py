@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops, ImageStat
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+from pypdf import PdfReader, PdfWriter, Transformation
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, RectangleObject, TextStringObject
 
 from audiobooks.extraction import ocr, page_extraction, page_pixels, pdf_file, pdf_reader, text_layer
 from audiobooks.extraction.tesseract_words import Deadline
@@ -199,6 +199,60 @@ def test_a_sound_hindi_text_layer_is_used_as_is(tmp_path):
     assert result.method == "text"
     assert lines[1] in result.text
     assert result.reason == "text layer, 0.0% apart from OCR of the page"
+
+
+def with_page_boxes(pdf: Path, *, raised_pt: float = 0, crop_bottom_pt: float = 0) -> Path:
+    """The same page, drawn and boxed `raised_pt` higher (MediaBox and CropBox not at 0,0),
+    its CropBox then trimmed by `crop_bottom_pt` at the bottom: it looks the same."""
+    writer = PdfWriter(clone_from=PdfReader(pdf))
+    page = writer.pages[0]
+    page.add_transformation(Transformation().translate(0, raised_pt))
+    x0, y0, x1, y1 = (float(value) for value in page.mediabox)
+    page.mediabox = RectangleObject([x0, y0 + raised_pt, x1, y1 + raised_pt])
+    page.cropbox = RectangleObject([x0, y0 + raised_pt + crop_bottom_pt, x1, y1 + raised_pt])
+    writer.write(pdf)
+    return pdf
+
+
+def test_a_layers_lines_are_placed_on_the_page_as_shown(tmp_path):
+    """Two lines near the top of the page as drawn: shown upside down (/Rotate 180) they lie
+    near the bottom; shown sideways, the lines run down the page and have no top."""
+    upright = build_pdf(tmp_path / "upright.pdf", [english_page(count=2)])
+    spans = {}
+    for rotation in (0, 180, 90):
+        writer = PdfWriter(clone_from=PdfReader(upright))
+        writer.pages[0].rotate(rotation)
+        writer.write(tmp_path / f"{rotation}.pdf")
+        with pdf_reader.PdfReader(tmp_path / f"{rotation}.pdf") as pages:
+            spans[rotation] = pages.layer(1).text_lines_pt
+
+    assert len(spans[0]) == 2 and spans[0][1][1] < 100
+    assert [tuple(span) for span in spans[180]] == [
+        pytest.approx((PAGE_SIZE[1] - bottom, PAGE_SIZE[1] - top)) for top, bottom in reversed(spans[0])
+    ]
+    assert list(spans[90]) == []
+
+
+@pytest.mark.parametrize(
+    ("layer", "method"),
+    [
+        pytest.param(lambda lines: "\n".join(lines), "text", id="sound"),
+        pytest.param(lambda lines: glued_words("\n".join(lines)), "ocr", id="glued"),
+    ],
+)
+def test_a_hindi_layer_is_checked_where_its_lines_are_shown_whatever_the_page_boxes(tmp_path, layer, method):
+    lines = hindi_page(count=FULL_PAGE).lines
+    pdf, _ = hindi_scan_with_layer(tmp_path, layer(lines), count=FULL_PAGE)
+
+    result = page_extraction.extract_page(
+        with_page_boxes(pdf, raised_pt=300, crop_bottom_pt=14), 1, HINDI_BOOK
+    )
+
+    assert (result.method, result.reason.split(",")[0].split(":")[0]) == (
+        method,
+        "text layer" if method == "text" else "text layer refused",
+    )
+    assert "apart from OCR" in result.reason  # checked against the lines, not passed unchecked
 
 
 @pytest.mark.parametrize(
