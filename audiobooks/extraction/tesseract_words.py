@@ -59,10 +59,11 @@ def parse_tsv(tsv: str) -> list[Word]:
 class Tesseract:
     """Runs of tesseract for one page: in its work folder, against its deadline.
 
-    Told the resolution (`--dpi`) only for a scan's own pixels (page_pixels.own_pixels), whose
-    dpi is known: there it read 5 of the 19 real scans better and 3 worse (mean 28.8% CER
-    against 29.2%). On pdftoppm's renderings of the same scans it read 7 worse and 2 better
-    (31.4% against 29.5%), so a rendering leaves tesseract to estimate it."""
+    Told the resolution (`--dpi`) only for a scan's own pixels of at least 300 dpi
+    (page_pixels.TOLD_DPI_FROM), whose dpi is known: there it read 5 of the 19 real scans
+    better and 3 worse (mean 28.8% CER against 29.2%). On pdftoppm's renderings of the same
+    scans it read 7 worse and 2 better (31.4% against 29.5%), so a rendering leaves
+    tesseract to estimate it."""
 
     workdir: str
     deadline: Deadline

@@ -658,6 +658,17 @@ def test_a_compressed_scan_is_read_at_its_text_masks_resolution(tmp_path):
         assert pages.layer(1).scan_dpi == pytest.approx(300, abs=1)
 
 
+def test_the_columns_of_a_150_dpi_scan_are_read_apart(tmp_path):
+    """Told this scan's resolution, tesseract ran its two columns together line by line."""
+    book = typeset(title="जल की कहानियाँ", devanagari=True, chapters=1, paragraphs=10, columns=2)
+    pdf = write_pdf(book, tmp_path / "columns.pdf", scanned=True)
+    printed = "\n".join(line.text for line in book.pages[1])
+
+    result = page_extraction.extract_page(pdf, 2, HINDI_BOOK)
+
+    assert character_error_rate(result.text, printed) < 0.05
+
+
 def test_a_scan_is_read_at_its_own_resolution_up_to_300_dpi(tmp_path):
     scans = {dpi: build_pdf(tmp_path / f"{dpi}.pdf", [hindi_page()], dpi=dpi) for dpi in (150, 200)}
     digital = build_pdf(tmp_path / "digital.pdf", [english_page()])
