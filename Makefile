@@ -112,7 +112,8 @@ bench-models:
 	  $(call apt_install,$(BENCH_MODEL_PACKAGES)); \
 	fi
 
-bench: system-packages bench-models $(VENV)/.dev
+# The models bench runs with every bench (no BOOKS) or when named.
+bench: system-packages $(VENV)/.dev $(if $(BOOKS),$(if $(filter models,$(BOOKS)),bench-models),bench-models)
 	$(BIN)/python -m bench $(BOOKS)
 
 clean:

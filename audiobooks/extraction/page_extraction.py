@@ -26,6 +26,7 @@ from audiobooks.extraction.text_layer import (
     clean_text,
     disagreement_with_ocr,
     is_mostly_devanagari,
+    is_mostly_latin,
     judge_text_layer,
     lacks_scan_text,
 )
@@ -169,10 +170,11 @@ def layer_verdict(
 ) -> LayerVerdict:
     """Whether to use the page's text layer, past the cheap checks on its text:
 
-    - a layer over a scan is someone's OCR, which may hold only a stamp, a watermark or a
-      header, or be another script's guess at the letters: it must hold the lines OCR finds
-      in the middle of the scan (`middle_of_scan`), whatever its script, and where the
-      middle of the scan is blank (a short page) the scan is read instead;
+    - an OCR layer (invisible text over a scan) is someone's OCR, which may hold only a
+      stamp or a header, or be an English OCR's guesses at Devanagari: in a script the
+      book's models read, it must hold the lines OCR finds in the middle of the scan
+      (`middle_of_scan`), and where the middle of the scan is blank (a short page) the scan
+      is read instead;
     - a Devanagari layer is compared with OCR of whole lines from its middle (`middle_lines`):
       a broken font map that only glues words or swaps vowel signs looks like sound
       Devanagari to every check on the text.
@@ -192,12 +194,15 @@ def layer_verdict(
         dpi=reading_dpi(facts.scan_dpi, least=options.dpi),
         timeout=options.ocr_timeout,
     )
-    if verdict.usable and facts.scan_dpi:
+    ocr_layer = facts.scan_dpi and facts.text_invisible
+    if verdict.usable and ocr_layer and (devanagari or is_mostly_latin(facts.text)):
         lacking = lacks_scan_text(facts.text, read(span_pt=middle_of_scan(facts)))
         if lacking is None:  # a short page: the scan is read, since the layer may be a stamp
             return LayerVerdict(False, "text layer refused: too little text mid-scan to check it against OCR")
         if lacking:
             return LayerVerdict(False, "text layer refused: it lacks the text OCR finds on the scan")
+        if not devanagari:
+            return LayerVerdict(True, "text layer, holding the text OCR finds on the scan")
     if not verdict.usable or not devanagari or not facts.text_lines_pt:
         return verdict
     apart = disagreement_with_ocr(facts.text, read(span_pt=middle_lines(facts.text_lines_pt)))

@@ -111,6 +111,7 @@ class PageFacts:
     text_lines_pt: tuple[tuple[float, float], ...] = ()
     # (width, height) in pixels when the page is one upright image covering it (whole_page_image)
     whole_page_image_px: tuple[int, int] | None = None
+    text_invisible: bool = False  # all its text is invisible: an OCR layer (invisible_text)
 
 
 def scan_dpi(page: pdfium.PdfPage, page_area_pt: float) -> float | None:
@@ -122,9 +123,11 @@ def scan_dpi(page: pdfium.PdfPage, page_area_pt: float) -> float | None:
         placed_area = (right - left) * (top - bottom)
         if placed_area >= page_area_pt / 2:
             pixels_wide, pixels_high = image.get_px_size()
-            # Of images placed alike, the sharpest: a compressed scan's (MRC) text mask
-            # lies over a background of a quarter its resolution.
-            found = (round(placed_area), math.sqrt(pixels_wide * pixels_high / placed_area) * 72)
+            # Of images placed alike (areas within 1% of the page), the sharpest: a
+            # compressed scan's (MRC) text mask lies over a background of a quarter its
+            # resolution.
+            alike = round(placed_area / page_area_pt * 100)
+            found = (alike, math.sqrt(pixels_wide * pixels_high / placed_area) * 72)
             best = max(best or found, found)
     return round(best[1], 1) if best else None
 
@@ -216,17 +219,17 @@ def covers(box: Box | None, page_box: Box, *, exactly: bool = False) -> bool:
 
 def text_lines(text_page: pdfium.PdfTextPage, page: pdfium.PdfPage) -> tuple[tuple[float, float], ...]:
     """The text layer's lines as vertical spans (top, bottom) from the top of the page as
-    shown (its CropBox, turned by /Rotate): its text runs, those that overlap vertically
-    merged. None on a page turned a quarter, where lines run down the page as shown."""
-    rotation = page.get_rotation()
-    if rotation % 180:
-        return ()
-    _, crop_bottom, _, crop_top = page.get_cropbox()
-    rects = [text_page.get_rect(index) for index in range(text_page.count_rects())]
-    if rotation:  # upside down: the page's bottom edge is shown at the top
-        spans = sorted((bottom - crop_bottom, top - crop_bottom) for _, bottom, _, top in rects)
-    else:
-        spans = sorted((crop_top - top, crop_top - bottom) for _, bottom, _, top in rects)
+    shown (its CropBox within its MediaBox, turned clockwise by /Rotate): its text runs,
+    those that overlap vertically merged. A page is turned because it was drawn sideways,
+    so on a page turned a quarter the runs' x is what is shown as height."""
+    box_left, box_bottom, box_right, box_top = page.get_bbox()  # inherits the boxes; get_cropbox does not
+    shown = {
+        0: lambda left, bottom, right, top: (box_top - top, box_top - bottom),
+        90: lambda left, bottom, right, top: (left - box_left, right - box_left),
+        180: lambda left, bottom, right, top: (bottom - box_bottom, top - box_bottom),
+        270: lambda left, bottom, right, top: (box_right - right, box_right - left),
+    }[page.get_rotation()]
+    spans = sorted(shown(*text_page.get_rect(index)) for index in range(text_page.count_rects()))
     lines: list[tuple[float, float]] = []
     for top, bottom in spans:
         if lines and top < lines[-1][1]:
@@ -234,6 +237,13 @@ def text_lines(text_page: pdfium.PdfTextPage, page: pdfium.PdfPage) -> tuple[tup
         else:
             lines.append((top, bottom))
     return tuple(lines)
+
+
+def invisible_text(page: pdfium.PdfPage) -> bool:
+    """All the page's text is drawn invisible: an OCR layer, as scanners lay one over a scan."""
+    texts = page.get_objects(filter=(pdfium_raw.FPDF_PAGEOBJ_TEXT,), max_depth=2)
+    modes = {pdfium_raw.FPDFTextObj_GetTextRenderMode(text.raw) for text in texts}
+    return modes == {pdfium_raw.FPDF_TEXTRENDERMODE_INVISIBLE}
 
 
 def font_names(page: pdfium.PdfPage) -> tuple[str, ...]:
@@ -324,6 +334,7 @@ class PdfiumPages:
                 font_names(page),
                 lines,
                 whole_page_image(page),
+                invisible_text(page),
             )
         finally:
             page.close()

@@ -10,11 +10,10 @@ from rapidfuzz.distance import Levenshtein
 # Fewer letters than this on a page means its text layer is a stray label over a scan.
 MIN_TEXT_LAYER_LETTERS = 20
 MAX_BAD_CHAR_SHARE = 0.02
-# Prose is over 80% letters (the rest digits and punctuation); a font whose codes map to
-# ASCII in the order glyphs were first used (Type3 fonts without a Unicode map) gives
-# `!"#$%&'()$*+`, mostly symbols. Pages of figures (an index, a table) fall under it too,
-# and are then OCRed: slower, not worse.
-MIN_LETTER_SHARE = 0.5
+# Prose, Hindi or English, is 3-8% punctuation and symbols; a font whose codes map to ASCII
+# in the order its glyphs were first used (a Type3 font without a Unicode map) gives
+# `!"#$%&'()$*+`, about 70%. A contents page of dot leaders passes this share too, and is OCRed.
+MAX_SYMBOL_SHARE = 0.3
 # Hindi prose has a virama (conjunct) every 30-50 characters; a long Devanagari layer with
 # almost none, or with vowel signs that start words, lost its conjuncts in a broken
 # ToUnicode map.
@@ -37,11 +36,13 @@ MAX_SYMBOL_WORD_SHARE = 0.01
 # per character, the layer is refused (see disagreement_with_ocr).
 MAX_OCR_DISAGREEMENT = 0.02
 MIN_SAMPLE_LETTERS = 40
-# A layer over a scan must hold the lines OCR finds in the middle of the scan: a line is
-# found when it matches a stretch of the layer this well (0-100; two columns' lines OCR
-# ran together still match half), and this share of the band's letters must be found.
-MIN_LINE_MATCH = 60
-MIN_FOUND_SHARE = 0.5
+# An OCR layer over a scan must hold the lines OCR finds in the middle of the scan: a line
+# is found when it matches a stretch of the layer this well (0-100), and this share of the
+# band's letters must be found. Loose, since tesseract misreads hard scans (29% CER on the
+# real ones) and runs columns together, where the layer may be better than it: a layer of
+# a stamp, a header or another script's guesses matches next to nothing.
+MIN_LINE_MATCH = 50
+MIN_FOUND_SHARE = 0.3
 
 
 def is_devanagari(ch: str) -> bool:
@@ -105,7 +106,8 @@ def judge_text_layer(
     )
     if bad / len(text) > MAX_BAD_CHAR_SHARE:
         return LayerVerdict(False, "text layer refused: glyphs without a Unicode mapping")
-    if len(letters) / sum(not ch.isspace() for ch in text) < MIN_LETTER_SHARE:
+    printed = [ch for ch in text if not ch.isspace()]
+    if sum(unicodedata.category(ch)[0] in "PS" for ch in printed) / len(printed) > MAX_SYMBOL_SHARE:
         return LayerVerdict(False, "text layer refused: mostly symbols, not letters")
     if legacy := legacy_encoding(text, font_names):
         return LayerVerdict(False, f"text layer refused: {legacy}")
@@ -157,6 +159,11 @@ def lacks_scan_text(layer: str, sample: str) -> bool | None:
 def is_mostly_devanagari(text: str) -> bool:
     letters = [ch for ch in text if ch.isalpha()]
     return bool(letters) and sum(1 for ch in letters if is_devanagari(ch)) / len(letters) >= 0.5
+
+
+def is_mostly_latin(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return bool(letters) and sum(1 for ch in letters if ch.isascii()) / len(letters) >= 0.5
 
 
 def clean_text(text: str) -> str:

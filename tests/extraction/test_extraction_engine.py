@@ -12,6 +12,8 @@ import pytest
 from PIL import Image, ImageChops, ImageStat
 from pypdf import PdfReader, PdfWriter, Transformation
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, RectangleObject, TextStringObject
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas
 
 from audiobooks.extraction import ocr, page_extraction, page_pixels, pdf_file, pdf_reader, text_layer
 from audiobooks.extraction.tesseract_words import Deadline
@@ -86,6 +88,13 @@ def test_unreadable_files_are_rejected_with_a_reason(tmp_path, content, reason):
 )
 def test_text_layer_usability(text, usable):
     assert text_layer.judge_text_layer(text).usable is usable
+
+
+def test_prose_with_figures_and_signs_is_not_taken_for_symbols():
+    """Devanagari's vowel signs and virama are marks, not letters; figures are no symbols."""
+    prose = "सन् 1947 में, 15 अगस्त को — देश स्वतंत्र हुआ। १९५० में संविधान लागू हुआ (26 जनवरी)।"
+
+    assert text_layer.judge_text_layer(prose * 3, require_devanagari=True).usable is True
 
 
 def test_a_layer_of_symbols_is_refused():
@@ -216,21 +225,40 @@ def with_page_boxes(pdf: Path, *, raised_pt: float = 0, crop_bottom_pt: float = 
 
 def test_a_layers_lines_are_placed_on_the_page_as_shown(tmp_path):
     """Two lines near the top of the page as drawn: shown upside down (/Rotate 180) they lie
-    near the bottom; shown sideways, the lines run down the page and have no top."""
+    near the bottom; with the page's box given by its parent in the page tree, as drawn."""
     upright = build_pdf(tmp_path / "upright.pdf", [english_page(count=2)])
     spans = {}
-    for rotation in (0, 180, 90):
+    for name in ("upright", "upside down", "box inherited"):
         writer = PdfWriter(clone_from=PdfReader(upright))
-        writer.pages[0].rotate(rotation)
-        writer.write(tmp_path / f"{rotation}.pdf")
-        with pdf_reader.PdfReader(tmp_path / f"{rotation}.pdf") as pages:
-            spans[rotation] = pages.layer(1).text_lines_pt
+        page = writer.pages[0]
+        if name == "upside down":
+            page.rotate(180)
+        if name == "box inherited":
+            page[NameObject("/Parent")][NameObject("/MediaBox")] = page.mediabox
+            del page[NameObject("/MediaBox")]
+            page.pop(NameObject("/CropBox"), None)
+        writer.write(tmp_path / f"{name}.pdf")
+        with pdf_reader.PdfReader(tmp_path / f"{name}.pdf") as pages:
+            spans[name] = [tuple(span) for span in pages.layer(1).text_lines_pt]
 
-    assert len(spans[0]) == 2 and spans[0][1][1] < 100
-    assert [tuple(span) for span in spans[180]] == [
-        pytest.approx((PAGE_SIZE[1] - bottom, PAGE_SIZE[1] - top)) for top, bottom in reversed(spans[0])
+    assert len(spans["upright"]) == 2 and spans["upright"][1][1] < 100
+    height = PAGE_SIZE[1]
+    assert spans["upside down"] == [
+        pytest.approx((height - bottom, height - top)) for top, bottom in reversed(spans["upright"])
     ]
-    assert list(spans[90]) == []
+    assert spans["box inherited"] == [pytest.approx(span) for span in spans["upright"]]
+
+
+def drawn_sideways(pdf: Path) -> Path:
+    """The same page drawn turned a quarter on a landscape sheet, shown upright by /Rotate 270."""
+    writer = PdfWriter(clone_from=PdfReader(pdf))
+    page = writer.pages[0]
+    width, height = (float(value) for value in page.mediabox[2:])
+    page.add_transformation(Transformation().rotate(-90).translate(0, width))
+    page.mediabox = page.cropbox = RectangleObject([0, 0, height, width])
+    page.rotate(270)
+    writer.write(pdf)
+    return pdf
 
 
 @pytest.mark.parametrize(
@@ -240,13 +268,20 @@ def test_a_layers_lines_are_placed_on_the_page_as_shown(tmp_path):
         pytest.param(lambda lines: glued_words("\n".join(lines)), "ocr", id="glued"),
     ],
 )
-def test_a_hindi_layer_is_checked_where_its_lines_are_shown_whatever_the_page_boxes(tmp_path, layer, method):
+@pytest.mark.parametrize(
+    "reshaped",
+    [
+        pytest.param(lambda pdf: with_page_boxes(pdf, raised_pt=300, crop_bottom_pt=14), id="boxes-moved"),
+        pytest.param(drawn_sideways, id="drawn-sideways"),
+    ],
+)
+def test_a_hindi_layer_is_checked_where_its_lines_are_shown_whatever_the_page_boxes(
+    tmp_path, layer, method, reshaped
+):
     lines = hindi_page(count=FULL_PAGE).lines
     pdf, _ = hindi_scan_with_layer(tmp_path, layer(lines), count=FULL_PAGE)
 
-    result = page_extraction.extract_page(
-        with_page_boxes(pdf, raised_pt=300, crop_bottom_pt=14), 1, HINDI_BOOK
-    )
+    result = page_extraction.extract_page(reshaped(pdf), 1, HINDI_BOOK)
 
     assert (result.method, result.reason.split(",")[0].split(":")[0]) == (
         method,
@@ -273,6 +308,25 @@ def test_a_layer_that_lacks_what_the_scan_shows_is_ocred_instead(tmp_path, book,
     assert result.method == "ocr"
     assert result.reason == "text layer refused: it lacks the text OCR finds on the scan"
     assert lines[8] in result.text
+
+
+def test_a_digital_page_with_a_picture_keeps_its_text(tmp_path):
+    """A picture over most of the page is no scan: the text beside it is the page's own."""
+    path = tmp_path / "picture.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=PAGE_SIZE)
+    picture = ImageReader(Image.new("RGB", (600, 500), (120, 160, 200)))
+    pdf.drawImage(picture, 0, PAGE_SIZE[1] * 0.35, width=PAGE_SIZE[0], height=PAGE_SIZE[1] * 0.65)
+    text = pdf.beginText(30, 150)
+    text.setFont("Helvetica", 11)
+    for line in ENGLISH_LINES[:4]:
+        text.textLine(line)
+    pdf.drawText(text)
+    pdf.save()
+
+    result = page_extraction.extract_page(path, 1, page_extraction.options_for_book("english"))
+
+    assert (result.method, result.reason) == ("text", "text layer")
+    assert ENGLISH_LINES[2] in result.text
 
 
 def test_a_short_scanned_page_is_read_even_with_a_sound_layer(tmp_path):
