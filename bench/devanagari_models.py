@@ -22,16 +22,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from audiobooks.extraction.tesseract_words import mean_confidence, page_text, parse_tsv
+from bench.quality import ONE_THREAD, REALWORLD, ROOT
 from tests.support.character_error import character_error_rate
 
-ROOT = Path(__file__).resolve().parent.parent
-REALWORLD = ROOT / "tests" / "data" / "realworld" / "devanagari"
 SYSTEM_TESSDATA = Path("/usr/share/tesseract-ocr/5/tessdata")
 # Cached between runs: fetched once from the npm registry.
 BEST_TESSDATA = ROOT / "bench" / "out" / "tessdata-best"
 FAST_MODELS = ["Devanagari", "hin", "san", "mar", "nep"]
 BEST_LANGUAGES = ["hin", "san", "mar", "nep"]
-ONE_THREAD = {**os.environ, "OMP_THREAD_LIMIT": "1"}
 
 
 def best_models() -> list[str]:

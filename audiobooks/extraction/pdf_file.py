@@ -163,7 +163,7 @@ def whole_page_image(page: pdfium.PdfPage) -> tuple[int, int] | None:
 def hidden_or_image(item: pdfium.PdfObject) -> bool:
     """An image, invisible text, or a form whose contents were looked at too."""
     if item.type == pdfium_raw.FPDF_PAGEOBJ_TEXT:
-        return pdfium_raw.FPDFTextObj_GetTextRenderMode(item.raw) == pdfium_raw.FPDF_TEXTRENDERMODE_INVISIBLE
+        return drawn_invisible(item)
     if item.type == pdfium_raw.FPDF_PAGEOBJ_FORM:
         return item.level < WHOLE_PAGE_FORM_DEPTH - 1
     return item.type == pdfium_raw.FPDF_PAGEOBJ_IMAGE
@@ -239,11 +239,14 @@ def text_lines(text_page: pdfium.PdfTextPage, page: pdfium.PdfPage) -> tuple[tup
     return tuple(lines)
 
 
+def drawn_invisible(text: pdfium.PdfObject) -> bool:
+    return pdfium_raw.FPDFTextObj_GetTextRenderMode(text.raw) == pdfium_raw.FPDF_TEXTRENDERMODE_INVISIBLE
+
+
 def invisible_text(page: pdfium.PdfPage) -> bool:
-    """All the page's text is drawn invisible: an OCR layer, as scanners lay one over a scan."""
-    texts = page.get_objects(filter=(pdfium_raw.FPDF_PAGEOBJ_TEXT,), max_depth=2)
-    modes = {pdfium_raw.FPDFTextObj_GetTextRenderMode(text.raw) for text in texts}
-    return modes == {pdfium_raw.FPDF_TEXTRENDERMODE_INVISIBLE}
+    """The page has text, all drawn invisible: an OCR layer, as scanners lay one over a scan."""
+    texts = list(page.get_objects(filter=(pdfium_raw.FPDF_PAGEOBJ_TEXT,), max_depth=2))
+    return bool(texts) and all(map(drawn_invisible, texts))
 
 
 def font_names(page: pdfium.PdfPage) -> tuple[str, ...]:

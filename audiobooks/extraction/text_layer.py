@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -157,13 +158,17 @@ def lacks_scan_text(layer: str, sample: str) -> bool | None:
 
 
 def is_mostly_devanagari(text: str) -> bool:
-    letters = [ch for ch in text if ch.isalpha()]
-    return bool(letters) and sum(1 for ch in letters if is_devanagari(ch)) / len(letters) >= 0.5
+    return letters_mostly(text, is_devanagari)
 
 
 def is_mostly_latin(text: str) -> bool:
+    return letters_mostly(text, str.isascii)
+
+
+def letters_mostly(text: str, in_script: Callable[[str], bool]) -> bool:
+    """At least half the text's letters are in the script."""
     letters = [ch for ch in text if ch.isalpha()]
-    return bool(letters) and sum(1 for ch in letters if ch.isascii()) / len(letters) >= 0.5
+    return bool(letters) and sum(1 for ch in letters if in_script(ch)) / len(letters) >= 0.5
 
 
 def clean_text(text: str) -> str:
