@@ -41,6 +41,9 @@ BAND_MARGIN_PT = 4
 SAMPLE_LINES = 5
 # Above this a scan is rendered down: more pixels cost OCR time and read no better.
 MAX_SCAN_DPI = 300
+# Visible text over a scan, this many lines or fewer, may be a digitiser's stamp ("Digitised
+# by ...", a site's address) over a page whose own text is only in the scan's pixels.
+MAX_STAMP_LINES = 2
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,8 @@ def layer_verdict(
       book's models read, it must hold the lines OCR finds in the middle of the scan
       (`middle_of_scan`), and where the middle of the scan is blank (a short page) the scan
       is read instead;
+    - a line or two of visible text over a scan may be a digitiser's stamp: it must hold
+      those lines too, but a blank middle keeps it (a caption over a picture);
     - a Devanagari layer is compared with OCR of whole lines from its middle (`middle_lines`):
       a broken font map that only glues words or swaps vowel signs looks like sound
       Devanagari to every check on the text.
@@ -194,14 +199,15 @@ def layer_verdict(
         dpi=reading_dpi(facts.scan_dpi, least=options.dpi),
         timeout=options.ocr_timeout,
     )
-    ocr_layer = facts.scan_dpi and facts.text_invisible
-    if verdict.usable and ocr_layer and (devanagari or is_mostly_latin(facts.text)):
+    stamp_sized = 0 < len(facts.text_lines_pt) <= MAX_STAMP_LINES
+    over_scan = facts.scan_dpi and (facts.text_invisible or stamp_sized)
+    if verdict.usable and over_scan and (devanagari or is_mostly_latin(facts.text)):
         lacking = lacks_scan_text(facts.text, read(span_pt=middle_of_scan(facts)))
-        if lacking is None:  # a short page: the scan is read, since the layer may be a stamp
+        if lacking is None and facts.text_invisible:  # a short page: read, as its layer may be a stamp
             return LayerVerdict(False, "text layer refused: too little text mid-scan to check it against OCR")
         if lacking:
             return LayerVerdict(False, "text layer refused: it lacks the text OCR finds on the scan")
-        if not devanagari:
+        if lacking is not None and not devanagari:
             return LayerVerdict(True, "text layer, holding the text OCR finds on the scan")
     if not verdict.usable or not devanagari or not facts.text_lines_pt:
         return verdict

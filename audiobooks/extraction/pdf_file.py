@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import math
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,20 +117,30 @@ class PageFacts:
 
 def scan_dpi(page: pdfium.PdfPage, page_area_pt: float) -> float | None:
     """The resolution (pixels per inch, both ways) of the biggest image on the page, if it
-    covers at least half of it: a scanned page's own resolution. Reads no pixels."""
+    covers at least half of it: a scanned page's own resolution. Or, for a scan stored in
+    strips (as some scanners and converters cut a page), the resolution of the strips that
+    together cover at least half of it. Reads no pixels."""
     best = None
+    strips: Counter[int] = Counter()  # the area of the smaller images, by resolution
     for image in page.get_objects(filter=(pdfium_raw.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
         left, bottom, right, top = image.get_bounds()
         placed_area = (right - left) * (top - bottom)
+        if placed_area <= 0:
+            continue
+        pixels_wide, pixels_high = image.get_px_size()
+        dpi = math.sqrt(pixels_wide * pixels_high / placed_area) * 72
         if placed_area >= page_area_pt / 2:
-            pixels_wide, pixels_high = image.get_px_size()
             # Of images placed alike (areas within 1% of the page), the sharpest: a
             # compressed scan's (MRC) text mask lies over a background of a quarter its
             # resolution.
-            alike = round(placed_area / page_area_pt * 100)
-            found = (alike, math.sqrt(pixels_wide * pixels_high / placed_area) * 72)
+            found = (round(placed_area / page_area_pt * 100), dpi)
             best = max(best or found, found)
-    return round(best[1], 1) if best else None
+        else:
+            strips[round(dpi)] += placed_area
+    if best:
+        return round(best[1], 1)
+    dpi, covered = max(strips.items(), key=lambda item: item[1], default=(0, 0.0))
+    return float(dpi) if covered >= page_area_pt / 2 else None
 
 
 def whole_page_image(page: pdfium.PdfPage) -> tuple[int, int] | None:

@@ -39,6 +39,7 @@ from tests.support.pdf_factory import (
     image_pdf,
     legacy_font_text,
     raw_pdf,
+    render_scan,
     stencil_scan_pdf,
     symbols_for_signs,
     tiny_print_pdf,
@@ -327,6 +328,48 @@ def test_a_digital_page_with_a_picture_keeps_its_text(tmp_path):
 
     assert (result.method, result.reason) == ("text", "text layer")
     assert ENGLISH_LINES[2] in result.text
+
+
+@pytest.mark.parametrize(
+    ("book", "page", "stamp"),
+    [
+        ("hindi", hindi_page, "यह पुस्तक हमारी वेबसाइट से मुफ़्त डाउनलोड की गई है"),
+        ("english", english_page, "Digitised by the Public Library, www.example.org"),
+    ],
+    ids=["a Hindi stamp on a Hindi scan", "an English stamp on an English scan"],
+)
+def test_a_stamp_printed_over_a_scan_is_not_taken_for_its_text(tmp_path, book, page, stamp):
+    lines = page(count=FULL_PAGE).lines
+    pdf = build_pdf(tmp_path / "stamped.pdf", [Page(lines, scanned=True, stamp=stamp)])
+
+    result = page_extraction.extract_page(pdf, 1, page_extraction.options_for_book(book))
+
+    assert result.method == "ocr"
+    assert result.reason == "text layer refused: it lacks the text OCR finds on the scan"
+    assert lines[8] in result.text
+
+
+@pytest.mark.parametrize(
+    "printed", [ENGLISH_LINES[:1], ENGLISH_LINES * 3], ids=["a caption", "a page of text"]
+)
+def test_text_printed_over_a_whole_page_picture_is_kept(tmp_path, printed):
+    """A caption over a picture with nothing to read in its middle, or a page of text over
+    a background picture: the text is the page's own (the page of text is not even checked)."""
+    path = tmp_path / "picture.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=PAGE_SIZE)
+    picture = ImageReader(Image.new("RGB", (420, 595), (200, 190, 160)))
+    pdf.drawImage(picture, 0, 0, width=PAGE_SIZE[0], height=PAGE_SIZE[1])
+    text = pdf.beginText(30, 100 if len(printed) == 1 else PAGE_SIZE[1] - 60)
+    text.setFont("Helvetica", 11)
+    for line in printed:
+        text.textLine(line)
+    pdf.drawText(text)
+    pdf.save()
+
+    result = page_extraction.extract_page(path, 1, page_extraction.options_for_book("english"))
+
+    assert (result.method, result.reason) == ("text", "text layer")
+    assert printed[-1] in result.text
 
 
 def test_a_short_scanned_page_is_read_even_with_a_sound_layer(tmp_path):
@@ -710,6 +753,26 @@ def test_a_compressed_scan_is_read_at_its_text_masks_resolution(tmp_path):
 
     with pdf_reader.PdfReader(pdf) as pages:
         assert pages.layer(1).scan_dpi == pytest.approx(300, abs=1)
+
+
+def test_a_scan_stored_in_strips_is_read_at_the_strips_resolution(tmp_path):
+    """Some scanners and converters store a page as strips of one image, none of which
+    covers half the page; read at the default 150 dpi, Devanagari's marks blur."""
+    scan = render_scan(hindi_page(count=FULL_PAGE).lines, dpi=300)
+    path = tmp_path / "strips.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=PAGE_SIZE)
+    strip_px = scan.height // 4
+    for index in range(4):
+        strip = scan.crop((0, index * strip_px, scan.width, (index + 1) * strip_px))
+        height_pt = PAGE_SIZE[1] / 4
+        pdf.drawImage(ImageReader(strip), 0, PAGE_SIZE[1] - (index + 1) * height_pt, PAGE_SIZE[0], height_pt)
+    pdf.save()
+
+    with pdf_reader.PdfReader(path) as pages:
+        dpi = pages.layer(1).scan_dpi
+
+    assert dpi == pytest.approx(300, abs=2)
+    assert page_extraction.reading_dpi(dpi, least=150) >= 298
 
 
 def test_the_columns_of_a_150_dpi_scan_are_read_apart(tmp_path):

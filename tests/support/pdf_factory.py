@@ -133,7 +133,7 @@ def build_pdf(path: Path, pages: list[Page], *, dpi: int = 150) -> Path:
             if page.hidden_text:
                 draw_hidden_text(pdf, page.hidden_text)
             if page.stamp:
-                pdf.setFont("Helvetica", 9)
+                pdf.setFont(font_for(page.stamp), 9)
                 pdf.drawString(30, 20, page.stamp)
             if page.rotate_attr:
                 pdf.setPageRotation(page.rotate_attr)
@@ -165,15 +165,21 @@ def image_pdf(image_path: Path, path: Path) -> Path:
     return path
 
 
-def draw_hidden_text(pdf: canvas.Canvas, text: str) -> None:
+def font_for(text: str) -> str:
+    """A font that draws `text`: Noto's Devanagari for Devanagari, else Helvetica."""
+    if not any("\u0900" <= ch <= "\u097f" for ch in text):
+        return "Helvetica"
     if "NotoDevanagari" not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont("NotoDevanagari", str(DEVANAGARI_FONT)))
-    devanagari = any("\u0900" <= ch <= "\u097f" for ch in text)
+    return "NotoDevanagari"
+
+
+def draw_hidden_text(pdf: canvas.Canvas, text: str) -> None:
     # Over the scan's own lines (render_scan: 15 pt type, 1.9 lines apart, from 40 pt down),
     # as an OCR layer lies over the words it read.
     layer = pdf.beginText(30, PAGE_SIZE[1] - 40 - 15)
     layer.setTextRenderMode(3)  # invisible, like an OCR layer
-    layer.setFont("NotoDevanagari" if devanagari else "Helvetica", 15, leading=15 * 1.9)
+    layer.setFont(font_for(text), 15, leading=15 * 1.9)
     for line in text.split("\n"):
         layer.textLine(line)
     pdf.drawText(layer)
