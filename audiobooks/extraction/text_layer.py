@@ -4,12 +4,15 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 # Fewer letters than this on a page means its text layer is a stray label over a scan.
 MIN_TEXT_LAYER_LETTERS = 20
+# Unicode's control codes (Cc) but the line break and the tab, which text keeps.
+CONTROL_CODES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 MAX_BAD_CHAR_SHARE = 0.02
 # Prose, Hindi or English, is 3-8% punctuation and symbols; a font whose codes map to ASCII
 # in the order its glyphs were first used (a Type3 font without a Unicode map) gives
@@ -46,6 +49,9 @@ MIN_LINE_MATCH = 50
 MIN_FOUND_SHARE = 0.3
 
 
+DEVANAGARI_LETTER = re.compile("[\u0900-\u097f]")
+
+
 def is_devanagari(ch: str) -> bool:
     return "\u0900" <= ch <= "\u097f"
 
@@ -57,16 +63,39 @@ def is_devanagari_sign(ch: str) -> bool:
 
 def devanagari_is_sound(text: str) -> bool:
     """False when Devanagari text shows a broken font map: conjuncts lost, signs orphaned."""
-    devanagari = [ch for ch in text if is_devanagari(ch)]
+    devanagari = count_chars(text, is_devanagari)
     if "\u25cc" in text:  # a dotted circle: a sign with nothing to sit on
         return False
     words = text.split()
     orphans = sum(1 for word in words if is_devanagari_sign(word[0]))
     if words and orphans / len(words) > MAX_ORPHAN_SIGN_SHARE:
         return False
-    if len(devanagari) >= MIN_DEVANAGARI_FOR_CONJUNCT_CHECK:
-        return text.count(VIRAMA) / len(devanagari) >= MIN_VIRAMA_SHARE
+    if devanagari >= MIN_DEVANAGARI_FOR_CONJUNCT_CHECK:
+        return text.count(VIRAMA) / devanagari >= MIN_VIRAMA_SHARE
     return True
+
+
+def count_chars(text: str, kind: Callable[[str], bool]) -> int:
+    """How many of the text's characters are of `kind`. Asked once per distinct character:
+    a page of a few thousand characters has a hundred or so, and every page of a digital
+    book is judged, by several checks."""
+    return sum(count for ch, count in char_counts(text).items() if kind(ch))
+
+
+@lru_cache(maxsize=8)
+def char_counts(text: str) -> dict[str, int]:
+    """Each distinct character's count (shared between callers: not to be changed)."""
+    return {ch: text.count(ch) for ch in set(text)}
+
+
+def is_unmapped(ch: str) -> bool:
+    """A replacement character or a control code that is no line break or tab: a glyph the
+    font gave no Unicode for."""
+    return ch in "\ufffd\ufffe" or (unicodedata.category(ch) == "Cc" and ch not in "\n\r\t")
+
+
+def is_symbol(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "PS"
 
 
 @dataclass(frozen=True)
@@ -90,7 +119,7 @@ def legacy_encoding(text: str, font_names: tuple[str, ...]) -> str | None:
 def symbols_in_devanagari_words(text: str) -> float:
     """The share of Devanagari words with a digit or ASCII symbol inside (`कि=या`, `सि/र्फ1`):
     a font map that turned vowel signs into ASCII."""
-    words = [word.strip(".,;:!?\"'()[]") for word in text.split() if any(is_devanagari(ch) for ch in word)]
+    words = [word.strip(".,;:!?\"'()[]") for word in text.split() if DEVANAGARI_LETTER.search(word)]
     broken = sum(1 for word in words if SYMBOL_INSIDE.search(word))
     return broken / len(words) if words else 0.0
 
@@ -99,16 +128,14 @@ def judge_text_layer(
     text: str, *, require_devanagari: bool = False, font_names: tuple[str, ...] = ()
 ) -> LayerVerdict:
     """Whether a text layer holds real text worth trusting over OCR, and why (not)."""
-    letters = [ch for ch in text if ch.isalpha()]
-    if len(letters) < MIN_TEXT_LAYER_LETTERS:
+    letters = count_chars(text, str.isalpha)
+    if letters < MIN_TEXT_LAYER_LETTERS:
         return LayerVerdict(False, "no text layer" if not letters else "too few letters in the text layer")
-    bad = text.count("(cid:") + sum(
-        1 for ch in text if ch in "\ufffd\ufffe" or (unicodedata.category(ch) == "Cc" and ch not in "\n\r\t")
-    )
+    bad = text.count("(cid:") + count_chars(text, is_unmapped)
     if bad / len(text) > MAX_BAD_CHAR_SHARE:
         return LayerVerdict(False, "text layer refused: glyphs without a Unicode mapping")
-    printed = [ch for ch in text if not ch.isspace()]
-    if sum(unicodedata.category(ch)[0] in "PS" for ch in printed) / len(printed) > MAX_SYMBOL_SHARE:
+    printed = len(text) - count_chars(text, str.isspace)
+    if count_chars(text, is_symbol) / printed > MAX_SYMBOL_SHARE:
         return LayerVerdict(False, "text layer refused: mostly symbols, not letters")
     if legacy := legacy_encoding(text, font_names):
         return LayerVerdict(False, f"text layer refused: {legacy}")
@@ -167,13 +194,13 @@ def is_mostly_latin(text: str) -> bool:
 
 def letters_mostly(text: str, in_script: Callable[[str], bool]) -> bool:
     """At least half the text's letters are in the script."""
-    letters = [ch for ch in text if ch.isalpha()]
-    return bool(letters) and sum(1 for ch in letters if in_script(ch)) / len(letters) >= 0.5
+    letters = count_chars(text, str.isalpha)
+    return bool(letters) and count_chars(text, lambda ch: ch.isalpha() and in_script(ch)) / letters >= 0.5
 
 
 def clean_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    text = CONTROL_CODES.sub("", text)
     text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip()
