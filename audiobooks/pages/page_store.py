@@ -17,6 +17,9 @@ from audiobooks.publishing.stream_signal import event_signal
 # live; a text-layer book's pages, done in a millisecond each, go a hundred at a time.
 BATCH_SECONDS = 0.25
 BATCH_PAGES = 100
+# Between pages the lease is read at most this often: a cancel is seen this soon, and a
+# text-layer book's pages (a few ms each) do not each pay for a query of the book's row.
+STOP_CHECK_SECONDS = 0.1
 PAGE_FIELDS = [
     "text_content",
     "extracted_text",
@@ -48,6 +51,7 @@ class PageStore:
         pages_done: int,
         batch_seconds: float = BATCH_SECONDS,
         batch_pages: int = BATCH_PAGES,
+        stop_check_seconds: float = STOP_CHECK_SECONDS,
         replace_corrections: bool = False,
     ) -> None:
         self.book = book
@@ -58,6 +62,8 @@ class PageStore:
         self.batch_pages = batch_pages
         self._pending: list[PageResult] = []
         self._first_pending_at = 0.0
+        self.stop_check_seconds = stop_check_seconds
+        self._next_stop_check = 0.0
 
     def store(self, result: PageResult) -> None:
         if result.error and event_signal.closing:
@@ -150,9 +156,13 @@ class PageStore:
 
     def should_stop(self) -> bool:
         """Has the book been cancelled, deleted or taken over? Asked between pages, so a
-        cancel is seen at once, not when the batch is written. Or is this process stopping?"""
-        if self.still_ours:
-            self.still_ours = not event_signal.closing and lease.holds(book_id=self.book.pk)
+        cancel is seen within `stop_check_seconds`, not when the batch is written. Or is
+        this process stopping?"""
+        if event_signal.closing:
+            self.still_ours = False
+        if self.still_ours and time.monotonic() >= self._next_stop_check:
+            self.still_ours = lease.holds(book_id=self.book.pk)
+            self._next_stop_check = time.monotonic() + self.stop_check_seconds
         return not self.still_ours
 
 

@@ -131,6 +131,25 @@ def test_once_the_lease_is_lost_nothing_is_stored_and_the_extraction_is_told_to_
     assert [e["page_number"] for e in progress_events(book)] == ([] if lose_the_lease is delete else [1])
 
 
+def test_a_cancel_is_seen_between_pages_before_any_batch_is_written(book):
+    store = PageStore(book=book, pages_done=0, batch_seconds=60, stop_check_seconds=0)
+    store.store(PageResult(1, "waiting for its batch", METHOD_TEXT))
+    assert not store.should_stop()
+
+    cancel(book)
+
+    assert store.should_stop()
+
+
+def test_between_pages_the_lease_is_read_at_most_once_a_while(book, django_assert_num_queries):
+    store = PageStore(book=book, pages_done=0, stop_check_seconds=60)
+    assert not store.should_stop()
+    cancel(book)
+
+    with django_assert_num_queries(0):  # a text-layer book asks twice a page
+        assert not any(store.should_stop() for _ in range(100))
+
+
 def test_a_store_whose_book_was_never_claimed_stores_nothing(user):
     book = make_book(user, status=Book.Status.PROCESSING, pages=2, stored=0)
     store = PageStore(book=book, pages_done=0, batch_seconds=0)
