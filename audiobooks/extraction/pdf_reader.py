@@ -6,7 +6,8 @@ file with no cross-reference table). Counting pages, reading text layers and the
 parser therefore run in a child with an address-space limit, a CPU-time limit per request
 and a wall-clock timeout; a child that dies or overruns is an ordinary outcome for the
 caller (`PdfRejected` when counting, `PdfReaderFailed` for a page), and the next request
-starts a fresh child. One child serves a whole book, one request at a time.
+starts a fresh child. A reader's children serve a whole book, each one request at a time;
+a second child starts only when requests overlap (a text-layer book read by two workers).
 
 The child speaks newline-delimited JSON on its stdin and stdout:
 
@@ -61,14 +62,19 @@ def count_pages(path: str | Path, *, limits: ReaderLimits = ReaderLimits()) -> i
 
 
 class PdfReader:
-    """The parent's side: requests to a child process that holds the book's PDF open.
-    Safe to share between threads; requests take turns."""
+    """The parent's side: requests to up to `children` child processes that hold the book's
+    PDF open. Safe to share between threads: beyond `children`, requests take turns."""
 
-    def __init__(self, pdf_path: str | Path, *, limits: ReaderLimits = ReaderLimits()) -> None:
+    def __init__(
+        self, pdf_path: str | Path, *, limits: ReaderLimits = ReaderLimits(), children: int = 1
+    ) -> None:
         self.pdf_path = str(pdf_path)
         self.limits = limits
+        self._turns = threading.BoundedSemaphore(children)
         self._lock = threading.Lock()
-        self._child: subprocess.Popen | None = None
+        # The children not serving a request; None for one not started (or stopped). The
+        # last one back is the next one out, so a second child starts only on overlap.
+        self._idle: list[subprocess.Popen | None] = [None] * children
 
     def count(self) -> int:
         answer = self._request({"op": "count"})
@@ -88,24 +94,20 @@ class PdfReader:
         return PageFacts(**self._request({"op": "layer", "page": page_number})["page"])
 
     def _request(self, request: dict) -> dict:
-        with self._lock:
-            if self._child is None or self._child.poll() is not None:
-                self._child = self._start_child()
-            child = self._child
+        with self._turns:
+            with self._lock:
+                child = self._idle.pop()
             try:
-                child.stdin.write(json.dumps(request).encode() + b"\n")
-                child.stdin.flush()
-            except BrokenPipeError:
-                pass  # it died; reading says why
-            # poll, not select: a worker holding a thousand streams has descriptors past
-            # select's limit of 1024.
-            watch = select.poll()
-            watch.register(child.stdout, select.POLLIN)
-            ready = bool(watch.poll(self.limits.timeout * 1000))
-            line = child.stdout.readline() if ready else b""
-            if not line:
-                self._stop_child()
-                raise PdfReaderFailed(self._why_not(child, answered=bool(ready)))
+                if child is None or child.poll() is not None:
+                    child = self._start_child()
+                line, ready = self._ask(child, request)
+                if not line:
+                    stop_child(child)
+                    failed, child = child, None
+                    raise PdfReaderFailed(self._why_not(failed, answered=ready))
+            finally:
+                with self._lock:
+                    self._idle.append(child)
         answer = json.loads(line)
         if "error" in answer:
             raise PdfReaderFailed(answer["error"])
@@ -118,6 +120,20 @@ class PdfReader:
             [*command, str(limits.cpu_seconds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
 
+    def _ask(self, child: subprocess.Popen, request: dict) -> tuple[bytes, bool]:
+        """The child's answer line (empty if it died or overran) and whether it answered in time."""
+        try:
+            child.stdin.write(json.dumps(request).encode() + b"\n")
+            child.stdin.flush()
+        except BrokenPipeError:
+            pass  # it died; reading says why
+        # poll, not select: a worker holding a thousand streams has descriptors past
+        # select's limit of 1024.
+        watch = select.poll()
+        watch.register(child.stdout, select.POLLIN)
+        ready = bool(watch.poll(self.limits.timeout * 1000))
+        return (child.stdout.readline() if ready else b""), ready
+
     def _why_not(self, child: subprocess.Popen, *, answered: bool) -> str:
         if not answered:
             return f"reading it took longer than {self.limits.timeout:g} s"
@@ -127,24 +143,33 @@ class PdfReader:
         how = f"signal {-child.returncode}" if child.returncode < 0 else f"exit status {child.returncode}"
         return f"the PDF reader died ({how}); reading it may need more than its {memory_mb} MB"
 
-    def _stop_child(self) -> None:
-        if self._child is not None:
-            if self._child.poll() is None:
-                self._child.kill()
-            self._child.wait()
-            for pipe in (self._child.stdin, self._child.stdout):
-                pipe.close()
-            self._child = None
-
     def close(self) -> None:
-        with self._lock:
-            self._stop_child()
+        """Stops the children, once the requests they serve are answered."""
+        turns = len(self._idle)
+        for _ in range(turns):
+            self._turns.acquire()
+        try:
+            for child in self._idle:
+                if child is not None:
+                    stop_child(child)
+            self._idle = [None] * turns
+        finally:
+            for _ in range(turns):
+                self._turns.release()
 
     def __enter__(self) -> PdfReader:
         return self
 
     def __exit__(self, *exc_info) -> None:
         self.close()
+
+
+def stop_child(child: subprocess.Popen) -> None:
+    if child.poll() is None:
+        child.kill()
+    child.wait()
+    for pipe in (child.stdin, child.stdout):
+        pipe.close()
 
 
 def serve(pdf_path: str, memory_bytes: int, cpu_seconds: int) -> None:

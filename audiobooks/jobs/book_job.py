@@ -124,8 +124,13 @@ def extract(book: Book, *, pages: list[int], store: PageStore, executor: Executo
     failed). A page that fails alone is stored with its error and does not stop the book."""
     options = extraction_options(book)
     try:
-        # One PDF reader (a child process) for the outline and every page.
-        with local_path(book.pdf) as pdf_path, PdfReader(pdf_path, limits=options.reader_limits) as pdf_pages:
+        # One PDF reader for the outline and every page, with a child process for each page
+        # in flight: a text-layer page is mostly the child's parsing, so a digital book's
+        # pages are parsed side by side (a second child starts only when they overlap).
+        with (
+            local_path(book.pdf) as pdf_path,
+            PdfReader(pdf_path, limits=options.reader_limits, children=settings.OCR_WORKERS) as pdf_pages,
+        ):
             save_outline(book, pdf_pages=pdf_pages)
             try:
                 extract_pages(
