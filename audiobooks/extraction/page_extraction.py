@@ -178,8 +178,7 @@ def layer_verdict(
       book's models read, it must hold the lines OCR finds in the middle of the scan
       (`middle_of_scan`), and where the middle of the scan is blank (a short page) the scan
       is read instead;
-    - a line or two of visible text over a scan may be a digitiser's stamp: it must hold
-      those lines too, but a blank middle keeps it (a caption over a picture);
+    - so must a line or two of visible text over a scan (a stamp), kept if the middle is blank;
     - a Devanagari layer is compared with OCR of whole lines from its middle (`middle_lines`):
       a broken font map that only glues words or swaps vowel signs looks like sound
       Devanagari to every check on the text.
@@ -199,8 +198,7 @@ def layer_verdict(
         dpi=reading_dpi(facts.scan_dpi, least=options.dpi),
         timeout=options.ocr_timeout,
     )
-    stamp_sized = 0 < len(facts.text_lines_pt) <= MAX_STAMP_LINES
-    over_scan = facts.scan_dpi and (facts.text_invisible or stamp_sized)
+    over_scan = facts.scan_dpi and (facts.text_invisible or 0 < len(facts.text_lines_pt) <= MAX_STAMP_LINES)
     if verdict.usable and over_scan and (devanagari or is_mostly_latin(facts.text)):
         lacking = lacks_scan_text(facts.text, read(span_pt=middle_of_scan(facts)))
         if lacking is None and facts.text_invisible:  # a short page: read, as its layer may be a stamp
