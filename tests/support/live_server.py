@@ -86,10 +86,11 @@ def prepare_server(workdir: Path, **env_overrides: str) -> dict:
     return env
 
 
-def spawn_server(workdir: Path, env: dict) -> subprocess.Popen:
-    """gunicorn as `make run` starts it, logging to `workdir`/server.log; not waited for."""
+def spawn_server(workdir: Path, env: dict, wsgi_app: str = "backend.wsgi") -> subprocess.Popen:
+    """gunicorn as `make run` starts it, logging to `workdir`/server.log; not waited for.
+    A bench may serve another WSGI module in front of the app (bench/stream_floor.py)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "backend.wsgi"],
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", wsgi_app],
         cwd=ROOT,
         env=env,
         stdout=(workdir / "server.log").open("ab"),
@@ -98,10 +99,10 @@ def spawn_server(workdir: Path, env: dict) -> subprocess.Popen:
     )
 
 
-def start_server(workdir: Path, **env_overrides: str) -> LiveServer:
+def start_server(workdir: Path, *, wsgi_app: str = "backend.wsgi", **env_overrides: str) -> LiveServer:
     """Migrate the database in `workdir` and serve it; the same folder serves again after a crash."""
     env = prepare_server(workdir, **env_overrides)
-    process = spawn_server(workdir, env)
+    process = spawn_server(workdir, env, wsgi_app)
     log_path = workdir / "server.log"
     url = f"http://{env['GUNICORN_BIND']}"
     # However slow this machine: the socket may accept before a worker has booted, and a
