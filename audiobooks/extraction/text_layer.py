@@ -2,9 +2,11 @@
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
@@ -83,9 +85,9 @@ def count_chars(text: str, kind: Callable[[str], bool]) -> int:
 
 
 @lru_cache(maxsize=8)
-def char_counts(text: str) -> dict[str, int]:
-    """Each distinct character's count (shared between callers: not to be changed)."""
-    return {ch: text.count(ch) for ch in set(text)}
+def char_counts(text: str) -> Mapping[str, int]:
+    """Each distinct character's count, read-only: shared by the checks of one page."""
+    return MappingProxyType(Counter(text))
 
 
 def is_unmapped(ch: str) -> bool:
