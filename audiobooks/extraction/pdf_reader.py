@@ -70,6 +70,7 @@ class PdfReader:
     ) -> None:
         self.pdf_path = str(pdf_path)
         self.limits = limits
+        self._children = children
         self._turns = threading.BoundedSemaphore(children)
         self._lock = threading.Lock()
         # The children not serving a request; None for one not started (or stopped). The
@@ -100,7 +101,12 @@ class PdfReader:
             try:
                 if child is None or child.poll() is not None:
                     child = self._start_child()
-                line, ready = self._ask(child, request)
+                try:
+                    line, ready = self._ask(child, request)
+                except BaseException:  # a timeout or an exit mid-request: its answer would be the next one's
+                    stop_child(child)
+                    child = None
+                    raise
                 if not line:
                     stop_child(child)
                     failed, child = child, None
@@ -145,16 +151,16 @@ class PdfReader:
 
     def close(self) -> None:
         """Stops the children, once the requests they serve are answered."""
-        turns = len(self._idle)
-        for _ in range(turns):
+        for _ in range(self._children):
             self._turns.acquire()
         try:
-            for child in self._idle:
+            with self._lock:
+                children, self._idle = self._idle, [None] * self._children
+            for child in children:
                 if child is not None:
                     stop_child(child)
-            self._idle = [None] * turns
         finally:
-            for _ in range(turns):
+            for _ in range(self._children):
                 self._turns.release()
 
     def __enter__(self) -> PdfReader:

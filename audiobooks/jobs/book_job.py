@@ -26,6 +26,9 @@ from audiobooks.publishing.event_log import publish_event
 from audiobooks.storage.original_pdfs import PdfStorageError, local_path
 
 logger = logging.getLogger(__name__)
+# The most PDF reader children a book's pages are parsed by at once: two cores' worth for a
+# digital book, while a hostile file can take at most twice PDF_READER_MEMORY_MB.
+READER_CHILDREN = 2
 
 
 def process_book(*, book_id: int, executor: Executor | None = None, replacing: str | None = None) -> None:
@@ -124,12 +127,12 @@ def extract(book: Book, *, pages: list[int], store: PageStore, executor: Executo
     failed). A page that fails alone is stored with its error and does not stop the book."""
     options = extraction_options(book)
     try:
-        # One PDF reader for the outline and every page, with a child process for each page
-        # in flight: a text-layer page is mostly the child's parsing, so a digital book's
-        # pages are parsed side by side (a second child starts only when they overlap).
+        # One PDF reader for the outline and every page. A text-layer page is mostly its
+        # child's parsing, so a digital book's pages are parsed side by side.
+        children = min(READER_CHILDREN, settings.OCR_WORKERS)
         with (
             local_path(book.pdf) as pdf_path,
-            PdfReader(pdf_path, limits=options.reader_limits, children=settings.OCR_WORKERS) as pdf_pages,
+            PdfReader(pdf_path, limits=options.reader_limits, children=children) as pdf_pages,
         ):
             save_outline(book, pdf_pages=pdf_pages)
             try:
