@@ -44,6 +44,7 @@ MAX_SCAN_DPI = 300
 # Visible text over a scan, this many lines or fewer, may be a digitiser's stamp ("Digitised
 # by ...", a site's address) over a page whose own text is only in the scan's pixels.
 MAX_STAMP_LINES = 2
+MAX_STAMP_LINE_SHARE = 0.05  # of the page's height
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,7 @@ def layer_verdict(
         dpi=reading_dpi(facts.scan_dpi, least=options.dpi),
         timeout=options.ocr_timeout,
     )
-    over_scan = facts.scan_dpi and (facts.text_invisible or 0 < len(facts.text_lines_pt) <= MAX_STAMP_LINES)
+    over_scan = facts.scan_dpi and (facts.text_invisible or stamp_like(facts))
     if verdict.usable and over_scan and (devanagari or is_mostly_latin(facts.text)):
         lacking = lacks_scan_text(facts.text, read(span_pt=middle_of_scan(facts)))
         if lacking is None and facts.text_invisible:  # a short page: read, as its layer may be a stamp
@@ -217,6 +218,14 @@ def layer_verdict(
     if apart > MAX_OCR_DISAGREEMENT:
         return LayerVerdict(False, f"text layer refused: {apart:.1%} apart from OCR of the page")
     return LayerVerdict(True, f"text layer, {apart:.1%} apart from OCR of the page")
+
+
+def stamp_like(facts: PageFacts) -> bool:
+    """A line or two of visible text, each of a line's height: not text set sideways or
+    down a margin, whose runs merge into one tall "line"."""
+    lines = facts.text_lines_pt
+    tallest = MAX_STAMP_LINE_SHARE * facts.height_pt
+    return 0 < len(lines) <= MAX_STAMP_LINES and all(bottom - top <= tallest for top, bottom in lines)
 
 
 def middle_of_scan(facts: PageFacts) -> tuple[float, float]:

@@ -127,7 +127,10 @@ def scan_dpi(page: pdfium.PdfPage, page_area_pt: float) -> float | None:
         placed_area = (right - left) * (top - bottom)
         if placed_area <= 0:
             continue
-        pixels_wide, pixels_high = image.get_px_size()
+        try:
+            pixels_wide, pixels_high = image.get_px_size()
+        except pdfium.PdfiumError:  # an image pdfium cannot decode says nothing of a scan
+            continue
         dpi = math.sqrt(pixels_wide * pixels_high / placed_area) * 72
         if placed_area >= page_area_pt / 2:
             # Of images placed alike (areas within 1% of the page), the sharpest: a
