@@ -8,7 +8,7 @@ what its streams cost, on two deployments:
 Scenarios: a 300-page digital book (a text layer on every page) uploaded over `POST
 /api/books/upload-sse/`, timed from the request to `completed`, against the engine alone
 on the same PDF in this process (medians of three); the 12-page scanned Hindi book alone
-and with 200 and 1000 followers (the pair alone / 1000 three times), then the same pairs on
+and with 200 and 1000 followers, then the pair alone / 1000 three times, and the same pairs on
 the floor: the same deployment with its streams answered by a bare WSGI app in front of the
 app (bench/stream_floor.py); 1000 idle streams (books waiting for a worker). First, one
 stream's wake in a worker's process against a bare gevent wake (bench/stream_wakes.py).
@@ -201,7 +201,7 @@ def run() -> list[str]:
                         for _ in range(RUNS)
                     )
                     runs = {count: one_book(deployment, token, scan, count) for count in FOLLOWER_COUNTS}
-                    pairs = [(runs[0], runs[CROWD])] + crowd_pairs(deployment, token, scan, PAIRS - 1)
+                    pairs = crowd_pairs(deployment, token, scan, PAIRS)  # as the floor's are run
                 with deploy(folder, floor_redis, FLOOR) as floor:
                     floor.book_workers()
                     floor_token = floor.server.token("bench-floor")
