@@ -10,7 +10,7 @@ PORT ?= 8000
 # through); RUNLEVEL=1: installing a server does not start it, the targets below do.
 apt_install = $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq $(1)
 
-.PHONY: run worker test test-under-load test-services test-containers docker-engine base-image browser bench \
+.PHONY: run worker test test-under-load test-services test-containers docker-engine base-image browser producers bench \
 	bench-models system-packages migrate demo-user clean
 
 system-packages:
@@ -74,7 +74,14 @@ browser:
 	  $(call apt_install,chromium); \
 	fi
 
-test: system-packages browser $(VENV)/.dev
+# The tests print Hindi books with real producers: Chromium (above) and LibreOffice Writer.
+producers: browser
+	@if [ ! -x /usr/bin/soffice ]; then \
+	  echo "Installing libreoffice-writer-nogui"; \
+	  $(call apt_install,libreoffice-writer-nogui); \
+	fi
+
+test: system-packages producers $(VENV)/.dev
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-tests-only-secret-key-not-for-production-use} $(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -1,6 +1,8 @@
 """`make bench`: the seed guide's method and this engine on generated books, in one run.
 
-    python -m bench [BOOK ... | quality | models | narration | streams | first-request]   (default: all)
+    python -m bench [BOOK ... | quality | models | narration | producers | streams | first-request]
+
+(default: all)
 
 Prints a table per book (pages per minute, seconds to the first finished page, total
 seconds, peak RSS, character error rate against the generated text, each with its ratio
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
-from bench import devanagari_models, first_request, narration, quality, streams
+from bench import devanagari_models, first_request, narration, producers, quality, streams
 from bench.books import BOOKS, GUIDE_LANGUAGES, materialize
 from tests.support.character_error import normalized
 
@@ -209,6 +211,8 @@ def main(selected: list[str]) -> None:
         report += devanagari_models.run()
     if not selected or "narration" in selected:
         report += narration.run()
+    if not selected or "producers" in selected:
+        report += producers.run()
     if not selected or "streams" in selected:
         report += streams.run()
     if not selected or "first-request" in selected:

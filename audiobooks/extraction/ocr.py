@@ -105,10 +105,12 @@ def read_band(
     *,
     span_pt: tuple[float, float],
     language: str,
+    rescue_language: str | None = None,
     dpi: int,
     timeout: float,
 ) -> str:
-    """OCR of a band of the page, across its width, `span_pt` points from the top."""
+    """OCR of a band of the page, across its width, `span_pt` points from the top; English
+    words `language` misread read again with `rescue_language`, as on a whole page."""
     deadline = Deadline(timeout)
     top, bottom = (round(points * dpi / 72) for points in span_pt)
     with tempfile.TemporaryDirectory(prefix="ocr-band-") as workdir:
@@ -116,5 +118,8 @@ def read_band(
         image_path = render_page(
             pdf_path, page_number, dpi=dpi, workdir=workdir, deadline=deadline, band=band
         )
-        words = Tesseract(workdir, deadline).read_words(image_path, language=language, psm=PAGE_SEGMENTATION)
-    return page_text(words)
+        tesseract = Tesseract(workdir, deadline)
+        reading = read_text(
+            tesseract, image_path, language=language, rescue_language=rescue_language, psm=PAGE_SEGMENTATION
+        )
+    return reading.text

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
+from audiobooks.extraction.font_trust import FontVerdicts
 from audiobooks.extraction.languages import ocr_models
 from audiobooks.extraction.ocr import ocr_page, read_band
 from audiobooks.extraction.pdf_file import PageFacts
@@ -107,19 +108,26 @@ def extract_page(
     options: ExtractionOptions = ExtractionOptions(),
     *,
     pdf_pages: PdfReader | None = None,
+    font_verdicts: FontVerdicts | None = None,
 ) -> PageResult:
-    """Extract one page. Never raises: a failure is a PageResult with `error` set."""
+    """Extract one page. Never raises: a failure is a PageResult with `error` set.
+    `font_verdicts`: what the book's other pages found of its fonts (font_trust.py)."""
     started = time.monotonic()
+    fonts = font_verdicts or FontVerdicts(max_disagreement=MAX_OCR_DISAGREEMENT)
     if pdf_pages is None:
         with PdfReader(pdf_path, limits=options.reader_limits) as own_pages:
-            result = _read_page(pdf_path, page_number, options, own_pages)
+            result = _read_page(pdf_path, page_number, options, own_pages, fonts)
     else:
-        result = _read_page(pdf_path, page_number, options, pdf_pages)
+        result = _read_page(pdf_path, page_number, options, pdf_pages, fonts)
     return replace(result, seconds=time.monotonic() - started)
 
 
 def _read_page(
-    pdf_path: str | Path, page_number: int, options: ExtractionOptions, pdf_pages: PdfReader
+    pdf_path: str | Path,
+    page_number: int,
+    options: ExtractionOptions,
+    pdf_pages: PdfReader,
+    font_verdicts: FontVerdicts,
 ) -> PageResult:
     method, reason = METHOD_TEXT, ""
     cut = {"max_chars": options.max_page_chars}
@@ -131,7 +139,7 @@ def _read_page(
             )
         reason = "ocr mode: the layer not consulted"
         if options.mode == "auto":
-            verdict = layer_verdict(pdf_path, page_number, facts, options)
+            verdict = layer_verdict(pdf_path, page_number, facts, options, font_verdicts)
             if verdict.usable:
                 return finished_page(page_number, facts.text, METHOD_TEXT, reason=verdict.reason, **cut)
             reason = verdict.reason
@@ -170,7 +178,11 @@ def reading_dpi(scan_dpi: float | None, *, least: int) -> int:
 
 
 def layer_verdict(
-    pdf_path: str | Path, page_number: int, facts: PageFacts, options: ExtractionOptions
+    pdf_path: str | Path,
+    page_number: int,
+    facts: PageFacts,
+    options: ExtractionOptions,
+    font_verdicts: FontVerdicts,
 ) -> LayerVerdict:
     """Whether to use the page's text layer, past the cheap checks on its text:
 
@@ -182,7 +194,8 @@ def layer_verdict(
     - so must a line or two of visible text over a scan (a stamp), kept if the middle is blank;
     - a Devanagari layer is compared with OCR of whole lines from its middle (`middle_lines`):
       a broken font map that only glues words or swaps vowel signs looks like sound
-      Devanagari to every check on the text.
+      Devanagari to every check on the text. Someone's OCR is checked on every page; a
+      digital page's fonts once per book (font_trust.py, `font_verdict`).
     Other digital layers are not checked: their text is their fonts'."""
     verdict = judge_text_layer(
         facts.text, require_devanagari=options.require_devanagari, font_names=facts.font_names
@@ -196,6 +209,7 @@ def layer_verdict(
         # Devanagari layer of a book uploaded as English was refused, and its pages OCRed
         # into Latin garbage.
         language=ocr_models("hindi").language if devanagari else "+".join(options.models),
+        rescue_language=ocr_models("hindi").rescue_language if devanagari else None,
         dpi=reading_dpi(facts.scan_dpi, least=options.dpi),
         timeout=options.ocr_timeout,
     )
@@ -210,7 +224,48 @@ def layer_verdict(
             return LayerVerdict(True, "text layer, holding the text OCR finds on the scan")
     if not verdict.usable or not devanagari or not facts.text_lines_pt:
         return verdict
-    apart = disagreement_with_ocr(facts.text, read(span_pt=middle_lines(facts.text_lines_pt)))
+    fonts = {font for line in facts.line_fonts for font in line}
+    if over_scan or not fonts:
+        return ocr_verdict(disagreement_with_ocr(facts.text, read(span_pt=middle_lines(facts.text_lines_pt))))
+    return font_verdict(facts, fonts, font_verdicts, read=read)
+
+
+def font_verdict(
+    facts: PageFacts, fonts: set[str], font_verdicts: FontVerdicts, *, read: Callable[..., str]
+) -> LayerVerdict:
+    """A digital Devanagari page's layer by its fonts: refused when one was found broken,
+    taken when all were found sound; otherwise a band of lines set in the fonts not yet
+    judged is read, what it shows recorded for the fonts of its lines, and the page is
+    judged by it."""
+    if broken := font_verdicts.broken(fonts):
+        font = min(broken)
+        return LayerVerdict(
+            False, f"text layer refused: its font {font} was {font_verdicts.apart(font):.1%} apart from OCR"
+        )
+    unjudged = font_verdicts.unjudged(fonts)
+    if not unjudged:
+        worst = max(font_verdicts.apart(font) or 0.0 for font in fonts)
+        return LayerVerdict(True, f"text layer, its fonts checked against OCR ({worst:.1%} apart)")
+    checked = lines_set_in(facts, unjudged)
+    span = middle_lines(tuple(facts.text_lines_pt[line] for line in checked))
+    apart = disagreement_with_ocr(facts.text, read(span_pt=span))
+    if apart is not None:
+        band = [
+            line
+            for line, (top, bottom) in enumerate(facts.text_lines_pt)
+            if top >= span[0] and bottom <= span[1]
+        ]
+        font_verdicts.record({font for line in band for font in facts.line_fonts[line]}, apart)
+    return ocr_verdict(apart)
+
+
+def lines_set_in(facts: PageFacts, fonts: set[str]) -> list[int]:
+    """The lines holding Devanagari in any of `fonts`, by their index."""
+    return [line for line, set_in in enumerate(facts.line_fonts) if fonts.intersection(set_in)]
+
+
+def ocr_verdict(apart: float | None) -> LayerVerdict:
+    """A Devanagari layer judged by how far OCR of a band of it was (disagreement_with_ocr)."""
     if apart is None:
         return LayerVerdict(
             True, "text layer (too little text in the middle of the page to check against OCR)"
@@ -305,7 +360,8 @@ def extract_pages(
 
     started = time.monotonic()
     with nullcontext(pdf_pages) if pdf_pages else PdfReader(pdf_path, limits=options.reader_limits) as reader:
-        extract = partial(extract_page, pdf_path, options=options, pdf_pages=reader)
+        fonts = FontVerdicts(max_disagreement=MAX_OCR_DISAGREEMENT)
+        extract = partial(extract_page, pdf_path, options=options, pdf_pages=reader, font_verdicts=fonts)
         if executor is None:
             _extract_one_by_one(extract, pages, finish=finish, stop=should_stop, on_waiting=on_waiting)
         else:

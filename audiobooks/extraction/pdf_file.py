@@ -7,15 +7,20 @@ serves one request at a time, so pdfium, which is not thread-safe, needs no lock
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import math
 import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
+
+from audiobooks.extraction.glyph_spacing import FontRun, is_devanagari, respace_devanagari
+from audiobooks.extraction.page_objects import CONTENT_DEPTH, Box, PageObjects, page_objects
 
 PDF_MAGIC = b"%PDF-"
 PDF_END = b"%%EOF"
@@ -28,12 +33,6 @@ PDF_END_WINDOW = 64 * 1024
 # How far (a share of the page's longer side) an image's edges may lie from the page's
 # and it still counts as the whole page.
 WHOLE_PAGE_SLACK = 0.01
-# A scanner's page with its OCR layer: an image and a text object a word or a line. A page
-# drawing more objects than this is not looked at as a scan.
-WHOLE_PAGE_MAX_OBJECTS = 5000
-# Forms (an OCR layer is often one) are looked into this deep; a page nesting deeper is
-# not taken for a scan, since what it draws was not all seen.
-WHOLE_PAGE_FORM_DEPTH = 8
 WHOLE_PAGE_MAX_ANNOTATIONS = 100
 CLIP_MOST_POINTS = 64  # a scan's clip is a rectangle; a clip path of more segments is not a scan's
 
@@ -101,6 +100,9 @@ def explain_unreadable(path: str | Path) -> PdfRejected:
     return PdfRejected("corrupt", "The PDF cannot be read by the renderer.")
 
 
+Span = tuple[float, float]  # (top, bottom) in points from the top of the page as shown
+
+
 @dataclass(frozen=True)
 class PageFacts:
     text: str  # the text layer
@@ -108,30 +110,29 @@ class PageFacts:
     height_pt: float
     scan_dpi: float | None  # the resolution of an image covering most of the page
     font_names: tuple[str, ...] = ()  # the base fonts its text is set in
-    # Where the text layer's lines lie: (top, bottom) in points from the top, top to bottom.
-    text_lines_pt: tuple[tuple[float, float], ...] = ()
+    text_lines_pt: tuple[Span, ...] = ()  # where the text layer's lines lie, top to bottom
     # (width, height) in pixels when the page is one upright image covering it (whole_page_image)
     whole_page_image_px: tuple[int, int] | None = None
-    text_invisible: bool = False  # all its text is invisible: an OCR layer (invisible_text)
+    text_invisible: bool = False  # all its text is invisible: an OCR layer
+    # For each of text_lines_pt, the fonts of its Devanagari characters (their own names,
+    # subset prefixes kept: a subset's map is its own).
+    line_fonts: tuple[tuple[str, ...], ...] = ()
 
 
-def scan_dpi(page: pdfium.PdfPage, page_area_pt: float) -> float | None:
+def scan_dpi(objects: PageObjects, page_area_pt: float) -> float | None:
     """The resolution (pixels per inch, both ways) of the biggest image on the page, if it
     covers at least half of it: a scanned page's own resolution. Or, for a scan stored in
     strips (as some scanners and converters cut a page), the resolution of the strips that
     together cover at least half of it. Reads no pixels."""
     best = None
     strips: Counter[int] = Counter()  # the area of the smaller images, by resolution
-    for image in page.get_objects(filter=(pdfium_raw.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
-        left, bottom, right, top = image.get_bounds()
+    for image in objects.images:
+        left, bottom, right, top = image.bounds
         placed_area = (right - left) * (top - bottom)
-        if placed_area <= 0:
+        # An image pdfium cannot size says nothing of a scan.
+        if placed_area <= 0 or image.pixels is None or image.level >= CONTENT_DEPTH:
             continue
-        try:
-            pixels_wide, pixels_high = image.get_px_size()
-        except pdfium.PdfiumError:  # an image pdfium cannot decode says nothing of a scan
-            continue
-        dpi = math.sqrt(pixels_wide * pixels_high / placed_area) * 72
+        dpi = math.sqrt(image.pixels[0] * image.pixels[1] / placed_area) * 72
         if placed_area >= page_area_pt / 2:
             # Of images placed alike (areas within 1% of the page), the sharpest: a
             # compressed scan's (MRC) text mask lies over a background of a quarter its
@@ -146,41 +147,28 @@ def scan_dpi(page: pdfium.PdfPage, page_area_pt: float) -> float | None:
     return float(dpi) if covered >= page_area_pt / 2 else None
 
 
-def whole_page_image(page: pdfium.PdfPage) -> tuple[int, int] | None:
+def whole_page_image(page: pdfium.PdfPage, objects: PageObjects) -> tuple[int, int] | None:
     """The pixel size of the page's image when the page is nothing but that image: drawn
     on the page itself (not in a form another transform could flip), upright, edge to edge,
     unclipped, with square pixels, and beside it only invisible text (an OCR layer) and no
     annotation that draws. A scanner's page, whose own pixels OCR reads (page_pixels.py)."""
+    if not objects.only_images_and_hidden_text or len(objects.images) != 1 or objects.images[0].level != 0:
+        return None
     if page.get_rotation() != 0 or draws_annotations(page):
         return None
-    images = []
-    for count, item in enumerate(page.get_objects(max_depth=WHOLE_PAGE_FORM_DEPTH)):
-        if count >= WHOLE_PAGE_MAX_OBJECTS or not hidden_or_image(item):
-            return None  # a digital page's text stops this at its first object
-        if item.type == pdfium_raw.FPDF_PAGEOBJ_IMAGE:
-            images.append(item)
-    if len(images) != 1 or images[0].level != 0:
+    image = objects.images[0]
+    matrix = pdfium_raw.FS_MATRIX()
+    if not pdfium_raw.FPDFPageObj_GetMatrix(image.handle, matrix) or image.pixels is None:
         return None
-    image = images[0]
-    matrix = image.get_matrix()
     if matrix.b or matrix.c or matrix.a <= 0 or matrix.d <= 0:
         return None
     page_box = page.get_bbox()  # what pdfium and poppler show: the CropBox within the MediaBox
-    if not (covers(image.get_bounds(), page_box, exactly=True) and covers(clip_bounds(image), page_box)):
+    if not (covers(image.bounds, page_box, exactly=True) and covers(clip_bounds(image.handle), page_box)):
         return None
-    pixels_wide, pixels_high = image.get_px_size()
+    pixels_wide, pixels_high = image.pixels
     if abs(pixels_wide / matrix.a - pixels_high / matrix.d) > WHOLE_PAGE_SLACK * pixels_wide / matrix.a:
         return None  # a fax's 200 x 100 dpi, which pdfimages would hand over squashed
     return pixels_wide, pixels_high
-
-
-def hidden_or_image(item: pdfium.PdfObject) -> bool:
-    """An image, invisible text, or a form whose contents were looked at too."""
-    if item.type == pdfium_raw.FPDF_PAGEOBJ_TEXT:
-        return drawn_invisible(item)
-    if item.type == pdfium_raw.FPDF_PAGEOBJ_FORM:
-        return item.level < WHOLE_PAGE_FORM_DEPTH - 1
-    return item.type == pdfium_raw.FPDF_PAGEOBJ_IMAGE
 
 
 def draws_annotations(page: pdfium.PdfPage) -> bool:
@@ -199,12 +187,10 @@ def draws_annotations(page: pdfium.PdfPage) -> bool:
     return False
 
 
-Box = tuple[float, float, float, float]  # left, bottom, right, top
-
-
-def clip_bounds(item: pdfium.PdfObject) -> Box | None:
-    """The box around the object's clip path's points; None when it has no clip path."""
-    clip = pdfium_raw.FPDFPageObj_GetClipPath(item.raw)
+def clip_bounds(handle) -> Box | None:
+    """The box around the object's (FPDF_PAGEOBJECT's) clip path's points; None when it has
+    no clip path."""
+    clip = pdfium_raw.FPDFPageObj_GetClipPath(handle)
     if not clip:
         return None
     xs, ys = [], []
@@ -231,20 +217,24 @@ def covers(box: Box | None, page_box: Box, *, exactly: bool = False) -> bool:
     return all(-slack <= by <= (slack if exactly else math.inf) for by in beyond)
 
 
-def text_lines(text_page: pdfium.PdfTextPage, page: pdfium.PdfPage) -> tuple[tuple[float, float], ...]:
-    """The text layer's lines as vertical spans (top, bottom) from the top of the page as
-    shown (its CropBox within its MediaBox, turned clockwise by /Rotate): its text runs,
-    those that overlap vertically merged. A page is turned because it was drawn sideways,
-    so on a page turned a quarter the runs' x is what is shown as height."""
+def shown_span(page: pdfium.PdfPage) -> Callable[[float, float, float, float], Span]:
+    """Where a box (left, bottom, right, top) lies vertically on the page as shown: its
+    CropBox within its MediaBox, turned clockwise by /Rotate. A page is turned because it was
+    drawn sideways, so on a page turned a quarter a box's x is what is shown as height."""
     box_left, box_bottom, box_right, box_top = page.get_bbox()  # inherits the boxes; get_cropbox does not
-    shown = {
+    return {
         0: lambda left, bottom, right, top: (box_top - top, box_top - bottom),
         90: lambda left, bottom, right, top: (left - box_left, right - box_left),
         180: lambda left, bottom, right, top: (bottom - box_bottom, top - box_bottom),
         270: lambda left, bottom, right, top: (box_right - right, box_right - left),
     }[page.get_rotation()]
+
+
+def text_lines(text_page: pdfium.PdfTextPage, shown: Callable[..., Span]) -> tuple[Span, ...]:
+    """The text layer's lines as vertical spans, top to bottom: its text runs, those that
+    overlap vertically merged."""
     spans = sorted(shown(*text_page.get_rect(index)) for index in range(text_page.count_rects()))
-    lines: list[tuple[float, float]] = []
+    lines: list[Span] = []
     for top, bottom in spans:
         if lines and top < lines[-1][1]:
             lines[-1] = (lines[-1][0], max(lines[-1][1], bottom))
@@ -253,27 +243,18 @@ def text_lines(text_page: pdfium.PdfTextPage, page: pdfium.PdfPage) -> tuple[tup
     return tuple(lines)
 
 
-def drawn_invisible(text: pdfium.PdfObject) -> bool:
-    return pdfium_raw.FPDFTextObj_GetTextRenderMode(text.raw) == pdfium_raw.FPDF_TEXTRENDERMODE_INVISIBLE
-
-
-def invisible_text(page: pdfium.PdfPage) -> bool:
-    """The page has text, all drawn invisible: an OCR layer, as scanners lay one over a scan."""
-    texts = list(page.get_objects(filter=(pdfium_raw.FPDF_PAGEOBJ_TEXT,), max_depth=2))
-    return bool(texts) and all(map(drawn_invisible, texts))
-
-
-def font_names(page: pdfium.PdfPage) -> tuple[str, ...]:
-    """The base font names of the page's text, subset prefixes (`ABCDEF+`) dropped."""
-    names = set()
-    for text in page.get_objects(filter=(pdfium_raw.FPDF_PAGEOBJ_TEXT,), max_depth=2):
-        font = pdfium_raw.FPDFTextObj_GetFont(text.raw)
-        size = pdfium_raw.FPDFFont_GetBaseFontName(font, None, 0) if font else 0
-        if size:
-            buffer = ctypes.create_string_buffer(size)
-            pdfium_raw.FPDFFont_GetBaseFontName(font, buffer, size)
-            names.add(buffer.value.decode("utf-8", "replace").split("+")[-1])
-    return tuple(sorted(names))
+def fonts_by_line(
+    runs: list[FontRun], lines: tuple[Span, ...], shown: Callable[..., Span]
+) -> tuple[tuple[str, ...], ...]:
+    """For each line, the fonts its Devanagari characters are set in."""
+    found: list[set[str]] = [set() for _ in lines]
+    tops = [top for top, _ in lines]
+    for run in runs:
+        top, bottom = shown(*run.box)
+        line = bisect.bisect_right(tops, (top + bottom) / 2) - 1
+        if line >= 0 and run.font:
+            found[line].add(run.font)
+    return tuple(tuple(sorted(fonts)) for fonts in found)
 
 
 LINE_END_HYPHEN = "\x02"  # what pdfium's text has for a hyphen it took away at a line end
@@ -336,22 +317,31 @@ class PdfiumPages:
         page = document[page_number - 1]
         try:
             width, height = page.get_size()
+            objects = page_objects(page.raw)
             text_page = page.get_textpage()
-            # pdfium marks a word hyphenated at a line end with \x02 and runs the two lines
-            # together, with whatever text follows (on a page's last line, its footer):
-            # the hyphen and the line break go back, as printed.
-            text = text_page.get_text_bounded().replace(LINE_END_HYPHEN, "-\n")
-            lines = text_lines(text_page, page)
-            text_page.close()
+            try:
+                text = text_page.get_text_bounded()
+                shown = shown_span(page)
+                lines = text_lines(text_page, shown)
+                line_fonts: tuple[tuple[str, ...], ...] = ()
+                if any(map(is_devanagari, text)):
+                    text, runs = respace_devanagari(text_page.get_text_range(), text_page.raw, objects.texts)
+                    line_fonts = fonts_by_line(runs, lines, shown)
+            finally:
+                text_page.close()
             return PageFacts(
-                text,
+                # pdfium marks a word hyphenated at a line end with \x02 and runs the two
+                # lines together, with whatever text follows (on a page's last line, its
+                # footer): the hyphen and the line break go back, as printed.
+                text.replace(LINE_END_HYPHEN, "-\n"),
                 width,
                 height,
-                scan_dpi(page, width * height),
-                font_names(page),
+                scan_dpi(objects, width * height),
+                objects.font_names,
                 lines,
-                whole_page_image(page),
-                invisible_text(page),
+                whole_page_image(page, objects),
+                objects.text_invisible,
+                line_fonts,
             )
         finally:
             page.close()

@@ -185,6 +185,20 @@ def draw_hidden_text(pdf: canvas.Canvas, text: str) -> None:
     pdf.drawText(layer)
 
 
+def unshaped_devanagari_pdf(path: Path, pages: list[tuple[str, ...]]) -> Path:
+    """Visible Devanagari set by reportlab, which cannot shape it: its text layer is the
+    Unicode text, but the page shows each letter apart (`क्ष` as क, virama, ष; the i-sign
+    after its letter), a font whose text is not what it draws, as broken producers give."""
+    pdf = canvas.Canvas(str(path), pagesize=PAGE_SIZE)
+    for lines in pages:
+        pdf.setFont(font_for(lines[0]), 13)
+        for number, line in enumerate(lines):
+            pdf.drawString(30, PAGE_SIZE[1] - 50 - 24 * number, line)
+        pdf.showPage()
+    pdf.save()
+    return path
+
+
 def drop_conjuncts(text: str) -> str:
     """Hindi as a broken ToUnicode map extracts it: every conjunct (consonant + virama)
     gone, as when ligature glyphs map to nothing."""

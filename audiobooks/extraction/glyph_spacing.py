@@ -1,0 +1,142 @@
+"""Devanagari words spaced by where their glyphs' ink lies, not by pdfium's guess.
+
+pdfium puts a space wherever the next character starts right of where it thinks the last
+one ended. A Devanagari cluster is often several glyphs of which only one maps to text
+(Chromium's `का` is the letter's glyph, mapped to `का`, then the vowel sign's, mapped to
+nothing), and a vowel sign below a letter is narrower than it: so pdfium splits words
+after most clusters (`कहा नी`, `रा जस्था न`), and a page printed by Chromium came out 9%
+apart from its text. Devanagari letters of a word touch through their headline, so the
+gap between the ink of everything drawn so far in the word (unmapped glyphs included) and
+the next character's ink says where a word ends; a glyph drawn with no ink between them
+is a space (Chromium draws its spaces).
+"""
+
+from __future__ import annotations
+
+import ctypes
+from typing import NamedTuple
+
+import pypdfium2.raw as pdfium_raw
+
+from audiobooks.extraction.page_objects import Box, TextObject, address
+
+# A word ends where the ink stops for more than this share of the font size: a space is a
+# quarter of it or more, letters of one word touch or overlap.
+WORD_GAP_EM = 0.1
+# A danda follows its word with a little white before it; a space before it is a full one.
+DANDA_GAP_EM = 0.3
+DANDAS = "\u0964\u0965"
+# Punctuation that follows its word: pdfium puts a space before it when it comes in another
+# font (LibreOffice sets `shopping,` with the comma in the Devanagari font).
+CLOSING = DANDAS + ",.;:!?)]}'\"\u2019\u201d"
+LINE_BREAKS = "\r\n"
+
+
+def is_devanagari(ch: str) -> bool:
+    return "\u0900" <= ch <= "\u097f"
+
+
+class _CharInk:
+    """A text page's characters' boxes, objects and sizes, asked for as the spacing needs them."""
+
+    def __init__(self, text_page) -> None:
+        self.text_page = text_page
+        self.edges = [ctypes.c_double() for _ in range(4)]
+        self.sizes: dict[int, float] = {}  # font sizes by text object: one size a run
+
+    def box(self, index: int) -> Box:
+        left, right, bottom, top = self.edges
+        pdfium_raw.FPDFText_GetCharBox(self.text_page, index, left, right, bottom, top)
+        return left.value, bottom.value, right.value, top.value
+
+    def object_at(self, index: int) -> int:
+        return address(pdfium_raw.FPDFText_GetTextObject(self.text_page, index))
+
+    def font_size(self, index: int, owner: int) -> float:
+        if owner not in self.sizes:
+            self.sizes[owner] = pdfium_raw.FPDFText_GetFontSize(self.text_page, index)
+        return self.sizes[owner]
+
+    def generated(self, index: int) -> bool:
+        return pdfium_raw.FPDFText_IsGenerated(self.text_page, index) == 1
+
+
+class FontRun(NamedTuple):
+    """Devanagari characters next to each other in one font: where its text lies."""
+
+    font: str
+    box: Box
+
+
+def respace_devanagari(text: str, text_page, texts: dict[int, TextObject]) -> tuple[str, list[FontRun]]:
+    """`text` (the text page's characters, one each, as FPDFText_GetText gives them) with the
+    spaces pdfium made up next to Devanagari characters on a line, and before punctuation,
+    decided by ink (`किया,`, `राजा-रानी`); and the runs of its Devanagari characters by font."""
+    ink = _CharInk(text_page)
+    by_order = sorted(texts.values(), key=lambda text_object: text_object.order)
+    out: list[str] = []
+    runs: list[FontRun] = []
+    previous = None  # (index, text object address, ink right of its word, character)
+    held_space = False  # pdfium's generated space after it, kept unless the ink says otherwise
+    for index, ch in enumerate(text):
+        if ch == " " and previous and ink.generated(index):
+            held_space = True
+            continue
+        if ch.isspace():  # line breaks, and the spaces the PDF has
+            if held_space:
+                out.append(" ")
+            out.append(ch)
+            previous, held_space = None, False
+            continue
+        box = ink.box(index)
+        owner = ink.object_at(index)
+        word_right = box[2]
+        if previous:
+            if is_devanagari(ch) or is_devanagari(previous[3]) or ch in CLOSING:
+                space = ends_word(
+                    ink, previous, owner=owner, left=box[0], ch=ch, texts=texts, by_order=by_order
+                )
+            else:
+                space = held_space
+            if space:
+                out.append(" ")
+            else:
+                word_right = max(previous[2], word_right)
+        if is_devanagari(ch):
+            add_to_runs(runs, texts[owner].font if owner in texts else "", box, joined=previous is not None)
+        out.append(ch)
+        previous, held_space = (index, owner, word_right, ch), False
+    return "".join(out), runs
+
+
+def add_to_runs(runs: list[FontRun], font: str, box: Box, *, joined: bool) -> None:
+    """The character in `box` extends the last run when it is in its font and on its line."""
+    if joined and runs and runs[-1].font == font:
+        left, bottom, right, top = runs[-1].box
+        grown = (min(left, box[0]), min(bottom, box[1]), max(right, box[2]), max(top, box[3]))
+        runs[-1] = FontRun(font, grown)
+    else:
+        runs.append(FontRun(font, box))
+
+
+def ends_word(
+    ink: _CharInk,
+    previous: tuple[int, int, float, str],
+    *,
+    owner: int,
+    left: float,
+    ch: str,
+    texts: dict[int, TextObject],
+    by_order: list[TextObject],
+) -> bool:
+    """Whether a word ends between the previous Devanagari character and this one, on a line."""
+    before, before_owner, word_right, _ = previous
+    gap = (DANDA_GAP_EM if ch in DANDAS else WORD_GAP_EM) * ink.font_size(before, before_owner)
+    if owner != before_owner and before_owner in texts and owner in texts:
+        # The glyphs drawn between the two characters' objects map to no text: vowel signs
+        # of the previous cluster, or a space.
+        between = by_order[texts[before_owner].order : texts[owner].order]
+        if any(glyph.left == glyph.right and left - glyph.left > gap for glyph in between[1:]):
+            return True  # a glyph without ink, and white after it: a space the ink before overhangs
+        word_right = max([word_right, *(glyph.right for glyph in between)])
+    return left - word_right > gap

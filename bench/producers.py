@@ -1,0 +1,111 @@
+"""`make bench BOOKS=producers`: digital Hindi books as real producers print them, read by
+the engine from their text layers, against OCRing the same book.
+
+Each book is printed by Debian's Chromium or LibreOffice Writer (tests/support/
+real_producers.py) from the prose in tests/support/prose.py. For each: the share of pages
+read as `text`, the character error rate against the prose printed, the seconds the engine
+took (two workers, as `make run` on this machine), and the same for the book OCRed
+(`ocr_mode=ocr`) and for poppler's `pdftotext` on the file.
+"""
+
+import os
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+from audiobooks.extraction.page_extraction import extract_pages, options_for_book
+from audiobooks.extraction.pdf_reader import count_pages
+from tests.support.character_error import character_error_rate
+from tests.support.prose import (
+    HINDI_HEADING,
+    HINDI_PARAGRAPHS,
+    HINDI_WITH_ENGLISH_PARAGRAPHS,
+    MARATHI_PARAGRAPHS,
+)
+from tests.support.real_producers import WRITER_LAYOUT, Layout, chromium_pdf, libreoffice_pdf
+
+CORES = os.cpu_count() or 1
+# name: (producer, paragraphs, layout); about 66 and 24 pages for the two Hindi books.
+BOOKS: dict[str, tuple[Callable[..., Path], tuple[str, ...], Layout]] = {
+    "chromium, Hindi, justified": (chromium_pdf, HINDI_PARAGRAPHS * 33, Layout()),
+    "libreoffice, Hindi, justified": (libreoffice_pdf, HINDI_PARAGRAPHS * 11, WRITER_LAYOUT),
+    "chromium, Marathi, ragged": (chromium_pdf, MARATHI_PARAGRAPHS * 10, Layout(justified=False)),
+    "libreoffice, Hindi-English, ragged": (
+        libreoffice_pdf,
+        HINDI_WITH_ENGLISH_PARAGRAPHS * 10,
+        Layout(justified=False, size_pt=13),
+    ),
+}
+
+
+def read(pdf: Path, *, mode: str) -> tuple[list, float]:
+    options = replace(options_for_book("hindi"), mode=mode)
+    started = time.monotonic()
+    with ThreadPoolExecutor(CORES) as executor:
+        results = extract_pages(
+            pdf, pages=range(1, count_pages(pdf) + 1), options=options, executor=executor, in_flight=CORES
+        )
+    return sorted(results, key=lambda result: result.page_number), time.monotonic() - started
+
+
+def measure(name: str, folder: Path) -> dict:
+    make, paragraphs, layout = BOOKS[name]
+    stem = name.replace(", ", "-").replace(" ", "-")
+    pdf = make(folder / f"{stem}.pdf", paragraphs, heading=HINDI_HEADING, layout=layout)
+    truth = "\n".join([HINDI_HEADING, *paragraphs])
+    auto, auto_seconds = read(pdf, mode="auto")
+    ocr, ocr_seconds = read(pdf, mode="ocr")
+    poppler = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return {
+        "name": name,
+        "pages": len(auto),
+        "text_share": sum(result.method == "text" for result in auto) / len(auto),
+        "cer": character_error_rate("\n".join(result.text for result in auto), truth),
+        "seconds": auto_seconds,
+        "ocr_cer": character_error_rate("\n".join(result.text for result in ocr), truth),
+        "ocr_seconds": ocr_seconds,
+        "poppler_cer": character_error_rate(poppler, truth),
+    }
+
+
+def row(book: dict) -> str:
+    return (
+        f"| {book['name']} | {book['pages']} | {book['text_share']:.0%} | {book['cer']:.2%} | "
+        f"{book['seconds']:.1f} | {book['ocr_cer']:.2%} | {book['ocr_seconds']:.1f} | "
+        f"{book['seconds'] / book['ocr_seconds']:.1%} | {book['poppler_cer']:.2%} |"
+    )
+
+
+def run() -> list[str]:
+    print("Digital books from real producers ...", flush=True)
+    lines = [
+        "## Digital books from real producers",
+        "",
+        "| book | pages | read as text | CER | seconds | OCRed: CER | OCRed: seconds | time / OCR's "
+        "| pdftotext CER |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    books = []
+    with tempfile.TemporaryDirectory(prefix="bench-producers-") as work:
+        for name in BOOKS:
+            books.append(measure(name, Path(work)))
+            lines.append(row(books[-1]))
+            print(lines[-1], flush=True)
+    lines += ["", "| target (issue 30) | met |", "|---|---|"]
+    for book in books:
+        if "Hindi, justified" in book["name"]:
+            met = (
+                book["text_share"] >= 0.95
+                and book["cer"] <= 0.01
+                and book["seconds"] <= 0.05 * book["ocr_seconds"]
+            )
+            lines.append(
+                f"| {book['name']}: ≥ 95% text, CER ≤ 1.0%, ≤ 5% of OCR's time | {'yes' if met else 'no'} |"
+            )
+        below = book["cer"] <= book["poppler_cer"]
+        lines.append(f"| {book['name']}: at or below pdftotext's CER | {'yes' if below else 'no'} |")
+    return lines + [""]

@@ -1,0 +1,119 @@
+"""Hindi books as Chromium and LibreOffice print them, read from their text layers: words
+spaced as printed (glyph_spacing.py), each font checked against OCR once per book
+(font_trust.py), at or below poppler's pdftotext on the same file."""
+
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+
+import pypdfium2
+import pytest
+
+from audiobooks.extraction import page_extraction
+from audiobooks.extraction.font_trust import CHECKS
+from audiobooks.extraction.page_extraction import extract_pages, options_for_book
+from audiobooks.extraction.pdf_file import PdfiumPages
+from tests.support.character_error import character_error_rate
+from tests.support.pdf_factory import unshaped_devanagari_pdf
+from tests.support.prose import (
+    HINDI_HEADING,
+    HINDI_PARAGRAPHS,
+    HINDI_WITH_ENGLISH_PARAGRAPHS,
+    MARATHI_PARAGRAPHS,
+)
+from tests.support.real_producers import WRITER_LAYOUT, Layout, chromium_pdf, libreoffice_pdf
+
+BOOKS = {
+    "chromium-hindi-justified": (chromium_pdf, HINDI_PARAGRAPHS, Layout()),
+    "chromium-marathi-ragged": (chromium_pdf, MARATHI_PARAGRAPHS * 2, Layout(justified=False)),
+    "libreoffice-hindi-justified": (libreoffice_pdf, HINDI_PARAGRAPHS, WRITER_LAYOUT),
+    "libreoffice-hindi-english-ragged": (
+        libreoffice_pdf,
+        HINDI_WITH_ENGLISH_PARAGRAPHS * 2,
+        Layout(justified=False, size_pt=13),
+    ),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(BOOKS))
+def printed_book(request, tmp_path_factory):
+    """(the PDF, its text as written), printed by a real producer under a heading in another font."""
+    make, paragraphs, layout = BOOKS[request.param]
+    path = tmp_path_factory.mktemp("printed") / f"{request.param}.pdf"
+    make(path, paragraphs, heading=HINDI_HEADING, layout=layout)
+    return path, "\n".join([HINDI_HEADING, *paragraphs])
+
+
+def page_count(pdf) -> int:
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
+def read_book(pdf, *, language="hindi"):
+    with ThreadPoolExecutor(2) as executor:
+        results = extract_pages(
+            pdf, pages=range(1, page_count(pdf) + 1), options=options_for_book(language), executor=executor
+        )
+    return sorted(results, key=lambda result: result.page_number)
+
+
+# LibreOffice draws a comma after an English word in the Devanagari run that follows the
+# next English word (`shopping banking,`): in content order, as pdfium reads, it moves on.
+BEHIND_POPPLER = {"libreoffice-hindi-english-ragged": 0.01}
+
+
+def test_the_layer_is_spaced_as_printed_at_or_below_pdftotext(printed_book, request):
+    pdf, truth = printed_book
+    pages = PdfiumPages(pdf)
+    try:
+        layer = "\n".join(pages.layer(number).text for number in range(1, page_count(pdf) + 1))
+    finally:
+        pages.close()
+    poppler = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    at_or_below = min(character_error_rate(poppler, truth), 0.005)
+    bound = BEHIND_POPPLER.get(request.node.callspec.params["printed_book"], at_or_below)
+    assert character_error_rate(layer, truth) <= bound
+
+
+def test_every_page_is_read_from_its_text(printed_book):
+    pdf, truth = printed_book
+    results = read_book(pdf)
+    assert [result.method for result in results] == ["text"] * len(results), [r.reason for r in results]
+    assert character_error_rate("\n".join(result.text for result in results), truth) <= 0.01
+
+
+@pytest.fixture
+def band_reads(monkeypatch):
+    """The bands of pages OCRed to check text layers, counted (the real reading still runs)."""
+    reads = []
+
+    def counted(*args, **kwargs):
+        reads.append(kwargs["span_pt"])
+        return real(*args, **kwargs)
+
+    real = page_extraction.read_band
+    monkeypatch.setattr(page_extraction, "read_band", counted)
+    return reads
+
+
+def test_a_sound_font_is_checked_against_ocr_on_its_first_pages_only(tmp_path, band_reads):
+    pdf = chromium_pdf(tmp_path / "long.pdf", HINDI_PARAGRAPHS * 3, heading=HINDI_HEADING)
+    results = read_book(pdf)
+    assert len(results) >= 5
+    assert all(result.method == "text" for result in results)
+    # Two pages are read at once, so a third may start before the first two are judged.
+    assert len(band_reads) <= CHECKS + 1
+    assert "its fonts checked against OCR" in results[-1].reason
+
+
+def test_a_font_that_draws_other_than_its_text_is_refused_and_its_later_pages_not_read_again(
+    tmp_path, band_reads
+):
+    lines = tuple(" ".join(paragraph.split()[:6]) for paragraph in HINDI_PARAGRAPHS)
+    pdf = unshaped_devanagari_pdf(tmp_path / "unshaped.pdf", [lines] * 5)
+    results = read_book(pdf)
+    assert [result.method for result in results] == ["ocr"] * 5
+    assert "apart from OCR" in results[-1].reason and "its font" in results[-1].reason
+    assert len(band_reads) <= CHECKS + 1
