@@ -9,11 +9,20 @@ from their text layer without OCR. Pages read at the same time share what is fou
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from statistics import mean
 
 # Bands read for a font before it is judged: one band can be a heading OCR misreads, or a
-# line of figures.
+# line of figures. When they disagree (one within the limit, one past it), up to twice as
+# many are read and the font judged by their mean.
 CHECKS = 2
+
+
+@dataclass(frozen=True)
+class FontJudgement:
+    sound: dict[str, float]  # font: its mean distance from OCR
+    broken: dict[str, float]
+    unjudged: set[str]
 
 
 class FontVerdicts:
@@ -31,14 +40,17 @@ class FontVerdicts:
             for font in fonts:
                 self._apart.setdefault(font, []).append(apart)
 
-    def apart(self, font: str) -> float | None:
-        """The font's mean distance from OCR once judged, None before."""
+    def judge(self, fonts: set[str]) -> FontJudgement:
+        """What is known of `fonts` now, all read at one moment."""
+        found = FontJudgement({}, {}, set())
         with self._lock:
-            found = self._apart.get(font, [])
-            return mean(found) if len(found) >= CHECKS else None
-
-    def unjudged(self, fonts: set[str]) -> set[str]:
-        return {font for font in fonts if self.apart(font) is None}
-
-    def broken(self, fonts: set[str]) -> set[str]:
-        return {font for font in fonts if (self.apart(font) or 0.0) > self.max_disagreement}
+            for font in fonts:
+                checks = self._apart.get(font, [])
+                within = [apart <= self.max_disagreement for apart in checks]
+                if len(checks) < CHECKS or (len(set(within)) > 1 and len(checks) < 2 * CHECKS):
+                    found.unjudged.add(font)
+                elif mean(checks) <= self.max_disagreement:
+                    found.sound[font] = mean(checks)
+                else:
+                    found.broken[font] = mean(checks)
+        return found

@@ -14,6 +14,8 @@ is a space (Chromium draws its spaces).
 from __future__ import annotations
 
 import ctypes
+import math
+from collections.abc import Iterator
 from typing import NamedTuple
 
 import pypdfium2.raw as pdfium_raw
@@ -29,7 +31,11 @@ DANDAS = "\u0964\u0965"
 # Punctuation that follows its word: pdfium puts a space before it when it comes in another
 # font (LibreOffice sets `shopping,` with the comma in the Devanagari font).
 CLOSING = DANDAS + ",.;:!?)]}'\"\u2019\u201d"
-LINE_BREAKS = "\r\n"
+# Glyphs looked at between two characters' objects: a cluster's unmapped vowel signs and a
+# space are a few; a page whose objects jump about is spaced by its characters' boxes alone.
+MOST_GLYPHS_BETWEEN = 8
+LINE_END_HYPHEN_CODE = 0x02  # what pdfium's text has for a hyphen it took away at a line end
+LINE_END_HYPHEN = chr(LINE_END_HYPHEN_CODE)
 
 
 def is_devanagari(ch: str) -> bool:
@@ -53,9 +59,34 @@ class _CharInk:
         return address(pdfium_raw.FPDFText_GetTextObject(self.text_page, index))
 
     def font_size(self, index: int, owner: int) -> float:
+        """The character's font size on the page: its Tf size scaled by its matrix (cairo
+        sets 1 Tf and scales the matrix; Chromium scales by 0.75 from CSS pixels)."""
         if owner not in self.sizes:
-            self.sizes[owner] = pdfium_raw.FPDFText_GetFontSize(self.text_page, index)
+            matrix = pdfium_raw.FS_MATRIX()
+            pdfium_raw.FPDFText_GetMatrix(self.text_page, index, matrix)
+            scale = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c)) or 1.0
+            self.sizes[owner] = pdfium_raw.FPDFText_GetFontSize(self.text_page, index) * scale
         return self.sizes[owner]
+
+    def characters(self, within: Box) -> Iterator[tuple[int, str]]:
+        """(index, character) of the text page's characters, as FPDFText_GetBoundedText gives
+        them for `within` (the page's box): a character outside it, or one pdfium leaves out
+        of its text (control codes), is skipped; a pair of surrogates is one character, at
+        the first one's index; a hyphen pdfium took away at a line end is LINE_END_HYPHEN."""
+        page, count = self.text_page, pdfium_raw.FPDFText_CountChars(self.text_page)
+        index = 0
+        while index < count:
+            code, at = pdfium_raw.FPDFText_GetUnicode(page, index), index
+            index += 1
+            if pdfium_raw.FPDFText_GetTextIndexFromCharIndex(page, at) < 0 and code != LINE_END_HYPHEN_CODE:
+                continue
+            if 0xD800 <= code < 0xDC00 and index < count:
+                low = pdfium_raw.FPDFText_GetUnicode(page, index)
+                if 0xDC00 <= low < 0xE000:
+                    code, index = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00), index + 1
+            if not chr(code).isspace() and not inside(self.box(at), within):
+                continue
+            yield at, chr(code)
 
     def generated(self, index: int) -> bool:
         return pdfium_raw.FPDFText_IsGenerated(self.text_page, index) == 1
@@ -68,21 +99,28 @@ class FontRun(NamedTuple):
     box: Box
 
 
-def respace_devanagari(text: str, text_page, texts: dict[int, TextObject]) -> tuple[str, list[FontRun]]:
-    """`text` (the text page's characters, one each, as FPDFText_GetText gives them) with the
-    spaces pdfium made up next to Devanagari characters on a line, and before punctuation,
-    decided by ink (`किया,`, `राजा-रानी`); and the runs of its Devanagari characters by font."""
+def inside(box: Box, within: Box) -> bool:
+    """The box's middle lies within `within` (as FPDFText_GetBoundedText keeps characters)."""
+    middle_x, middle_y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return within[0] <= middle_x <= within[2] and within[1] <= middle_y <= within[3]
+
+
+def respace_devanagari(text_page, texts: dict[int, TextObject], *, within: Box) -> tuple[str, list[FontRun]]:
+    """The text page's text within `within` (the page's box) with the spaces pdfium made up
+    next to Devanagari characters on a line, and before punctuation, decided by ink (`किया,`,
+    `राजा-रानी`); and the runs of its Devanagari characters by font (font "" for a character
+    whose font is not known: in a form deeper than the walk looks, or nameless)."""
     ink = _CharInk(text_page)
     by_order = sorted(texts.values(), key=lambda text_object: text_object.order)
     out: list[str] = []
     runs: list[FontRun] = []
     previous = None  # (index, text object address, ink right of its word, character)
     held_space = False  # pdfium's generated space after it, kept unless the ink says otherwise
-    for index, ch in enumerate(text):
+    for index, ch in ink.characters(within):
         if ch == " " and previous and ink.generated(index):
             held_space = True
             continue
-        if ch.isspace():  # line breaks, and the spaces the PDF has
+        if ch.isspace() or ch == LINE_END_HYPHEN:  # line breaks, and the spaces the PDF has
             if held_space:
                 out.append(" ")
             out.append(ch)
@@ -132,10 +170,11 @@ def ends_word(
     """Whether a word ends between the previous Devanagari character and this one, on a line."""
     before, before_owner, word_right, _ = previous
     gap = (DANDA_GAP_EM if ch in DANDAS else WORD_GAP_EM) * ink.font_size(before, before_owner)
-    if owner != before_owner and before_owner in texts and owner in texts:
+    first, last = (texts[held].order if held in texts else -1 for held in (before_owner, owner))
+    if 0 <= first < last <= first + MOST_GLYPHS_BETWEEN:
         # The glyphs drawn between the two characters' objects map to no text: vowel signs
         # of the previous cluster, or a space.
-        between = by_order[texts[before_owner].order : texts[owner].order]
+        between = by_order[first:last]
         if any(glyph.left == glyph.right and left - glyph.left > gap for glyph in between[1:]):
             return True  # a glyph without ink, and white after it: a space the ink before overhangs
         word_right = max([word_right, *(glyph.right for glyph in between)])

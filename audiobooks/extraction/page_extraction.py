@@ -201,18 +201,7 @@ def layer_verdict(
         facts.text, require_devanagari=options.require_devanagari, font_names=facts.font_names
     )
     devanagari = is_mostly_devanagari(facts.text)
-    read = partial(
-        read_band,
-        pdf_path,
-        page_number,
-        # A Devanagari layer whatever the book's language: read as English, every sound
-        # Devanagari layer of a book uploaded as English was refused, and its pages OCRed
-        # into Latin garbage.
-        language=ocr_models("hindi").language if devanagari else "+".join(options.models),
-        rescue_language=ocr_models("hindi").rescue_language if devanagari else None,
-        dpi=reading_dpi(facts.scan_dpi, least=options.dpi),
-        timeout=options.ocr_timeout,
-    )
+    read = band_reader(pdf_path, page_number, facts, options, devanagari=devanagari)
     over_scan = facts.scan_dpi and (facts.text_invisible or stamp_like(facts))
     if verdict.usable and over_scan and (devanagari or is_mostly_latin(facts.text)):
         lacking = lacks_scan_text(facts.text, read(span_pt=middle_of_scan(facts)))
@@ -225,9 +214,29 @@ def layer_verdict(
     if not verdict.usable or not devanagari or not facts.text_lines_pt:
         return verdict
     fonts = {font for line in facts.line_fonts for font in line}
-    if over_scan or not fonts:
+    # Someone's OCR (invisible text, or any text over a picture) is as good as each page's
+    # scan; a font not known ("") may be any.
+    if facts.text_invisible or facts.scan_dpi or not fonts or "" in fonts:
         return ocr_verdict(disagreement_with_ocr(facts.text, read(span_pt=middle_lines(facts.text_lines_pt))))
     return font_verdict(facts, fonts, font_verdicts, read=read)
+
+
+def band_reader(
+    pdf_path: str | Path, page_number: int, facts: PageFacts, options: ExtractionOptions, *, devanagari: bool
+) -> Callable[..., str]:
+    """read_band for the page, given its `span_pt`: a Devanagari layer's with the Devanagari
+    model whatever the book's language (read as English, every sound Devanagari layer of a
+    book uploaded as English was refused, and its pages OCRed into Latin garbage)."""
+    hindi = ocr_models("hindi")
+    return partial(
+        read_band,
+        pdf_path,
+        page_number,
+        language=hindi.language if devanagari else "+".join(options.models),
+        rescue_language=hindi.rescue_language if devanagari else None,
+        dpi=reading_dpi(facts.scan_dpi, least=options.dpi),
+        timeout=options.ocr_timeout,
+    )
 
 
 def font_verdict(
@@ -237,15 +246,15 @@ def font_verdict(
     taken when all were found sound; otherwise a band of lines set in the fonts not yet
     judged is read, what it shows recorded for the fonts of its lines, and the page is
     judged by it."""
-    if broken := font_verdicts.broken(fonts):
-        font = min(broken)
-        return LayerVerdict(
-            False, f"text layer refused: its font {font} was {font_verdicts.apart(font):.1%} apart from OCR"
-        )
-    unjudged = font_verdicts.unjudged(fonts)
+    judged = font_verdicts.judge(fonts)
+    if judged.broken:
+        font, apart = min(judged.broken.items())
+        return LayerVerdict(False, f"text layer refused: its font {font} was {apart:.1%} apart from OCR")
+    unjudged = judged.unjudged
     if not unjudged:
-        worst = max(font_verdicts.apart(font) or 0.0 for font in fonts)
-        return LayerVerdict(True, f"text layer, its fonts checked against OCR ({worst:.1%} apart)")
+        return LayerVerdict(
+            True, f"text layer, its fonts checked against OCR ({max(judged.sound.values()):.1%} apart)"
+        )
     checked = lines_set_in(facts, unjudged)
     span = middle_lines(tuple(facts.text_lines_pt[line] for line in checked))
     apart = disagreement_with_ocr(facts.text, read(span_pt=span))

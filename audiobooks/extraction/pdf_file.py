@@ -19,7 +19,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 
-from audiobooks.extraction.glyph_spacing import FontRun, is_devanagari, respace_devanagari
+from audiobooks.extraction.glyph_spacing import LINE_END_HYPHEN, FontRun, is_devanagari, respace_devanagari
 from audiobooks.extraction.page_objects import CONTENT_DEPTH, Box, PageObjects, page_objects
 
 PDF_MAGIC = b"%PDF-"
@@ -246,18 +246,17 @@ def text_lines(text_page: pdfium.PdfTextPage, shown: Callable[..., Span]) -> tup
 def fonts_by_line(
     runs: list[FontRun], lines: tuple[Span, ...], shown: Callable[..., Span]
 ) -> tuple[tuple[str, ...], ...]:
-    """For each line, the fonts its Devanagari characters are set in."""
+    """For each line, the fonts its Devanagari characters are set in ("" for one not known)."""
     found: list[set[str]] = [set() for _ in lines]
     tops = [top for top, _ in lines]
     for run in runs:
         top, bottom = shown(*run.box)
         line = bisect.bisect_right(tops, (top + bottom) / 2) - 1
-        if line >= 0 and run.font:
+        if line >= 0:
             found[line].add(run.font)
     return tuple(tuple(sorted(fonts)) for fonts in found)
 
 
-LINE_END_HYPHEN = "\x02"  # what pdfium's text has for a hyphen it took away at a line end
 # A hostile outline can hold millions of entries, or titles of megabytes; a book's
 # chapters are far fewer and their titles short.
 OUTLINE_MAX_ENTRIES = 2000
@@ -325,7 +324,7 @@ class PdfiumPages:
                 lines = text_lines(text_page, shown)
                 line_fonts: tuple[tuple[str, ...], ...] = ()
                 if any(map(is_devanagari, text)):
-                    text, runs = respace_devanagari(text_page.get_text_range(), text_page.raw, objects.texts)
+                    text, runs = respace_devanagari(text_page.raw, objects.texts, within=page.get_bbox())
                     line_fonts = fonts_by_line(runs, lines, shown)
             finally:
                 text_page.close()
