@@ -42,8 +42,8 @@ BOOKS: dict[str, tuple[Callable[..., Path], tuple[str, ...], Layout]] = {
 }
 
 
-def read(pdf: Path, *, mode: str) -> tuple[list, float]:
-    options = replace(options_for_book("hindi"), mode=mode)
+def read(pdf: Path, *, language: str, mode: str) -> tuple[list, float]:
+    options = replace(options_for_book(language), mode=mode)
     started = time.monotonic()
     with ThreadPoolExecutor(CORES) as executor:
         results = extract_pages(
@@ -57,8 +57,9 @@ def measure(name: str, folder: Path) -> dict:
     stem = name.replace(", ", "-").replace(" ", "-")
     pdf = make(folder / f"{stem}.pdf", paragraphs, heading=HINDI_HEADING, layout=layout)
     truth = "\n".join([HINDI_HEADING, *paragraphs])
-    auto, auto_seconds = read(pdf, mode="auto")
-    ocr, ocr_seconds = read(pdf, mode="ocr")
+    language = "hinglish" if "English" in name else "hindi"  # as its uploader would say
+    auto, auto_seconds = read(pdf, language=language, mode="auto")
+    ocr, ocr_seconds = read(pdf, language=language, mode="ocr")
     poppler = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     return {
         "name": name,

@@ -218,7 +218,7 @@ def layer_verdict(
     # scan; a font not known ("") may be any.
     if facts.text_invisible or facts.scan_dpi or not fonts or "" in fonts:
         return ocr_verdict(disagreement_with_ocr(facts.text, read(span_pt=middle_lines(facts.text_lines_pt))))
-    return font_verdict(facts, fonts, font_verdicts, read=read)
+    return font_verdict(facts, fonts, font_verdicts, read=read, timeout=options.ocr_timeout)
 
 
 def band_reader(
@@ -240,31 +240,37 @@ def band_reader(
 
 
 def font_verdict(
-    facts: PageFacts, fonts: set[str], font_verdicts: FontVerdicts, *, read: Callable[..., str]
+    facts: PageFacts,
+    fonts: set[str],
+    font_verdicts: FontVerdicts,
+    *,
+    read: Callable[..., str],
+    timeout: float,
 ) -> LayerVerdict:
     """A digital Devanagari page's layer by its fonts: refused when one was found broken,
     taken when all were found sound; otherwise a band of lines set in the fonts not yet
-    judged is read, what it shows recorded for the fonts of its lines, and the page is
-    judged by it."""
-    judged = font_verdicts.judge(fonts)
-    if judged.broken:
-        font, apart = min(judged.broken.items())
-        return LayerVerdict(False, f"text layer refused: its font {font} was {apart:.1%} apart from OCR")
-    unjudged = judged.unjudged
-    if not unjudged:
-        return LayerVerdict(
-            True, f"text layer, its fonts checked against OCR ({max(judged.sound.values()):.1%} apart)"
-        )
-    checked = lines_set_in(facts, unjudged)
-    span = middle_lines(tuple(facts.text_lines_pt[line] for line in checked))
-    apart = disagreement_with_ocr(facts.text, read(span_pt=span))
-    if apart is not None:
-        band = [
-            line
-            for line, (top, bottom) in enumerate(facts.text_lines_pt)
-            if top >= span[0] and bottom <= span[1]
-        ]
-        font_verdicts.record({font for line in band for font in facts.line_fonts[line]}, apart)
+    judged is read (unless other pages are reading theirs: then their verdict is waited
+    for), what it shows recorded for the fonts of its lines, and the page judged by it."""
+    with font_verdicts.checking(fonts, timeout=timeout) as checking:
+        judged = font_verdicts.judge(fonts)
+        if judged.broken:
+            font, apart = min(judged.broken.items())
+            return LayerVerdict(False, f"text layer refused: its font {font} was {apart:.1%} apart from OCR")
+        if not judged.unjudged:
+            worst = max(judged.sound.values())
+            return LayerVerdict(True, f"text layer, its fonts checked against OCR ({worst:.1%} apart)")
+        checked = lines_set_in(facts, checking or judged.unjudged)
+        span = middle_lines(tuple(facts.text_lines_pt[line] for line in checked))
+        apart = disagreement_with_ocr(facts.text, read(span_pt=span))
+        if apart is not None:
+            lines = zip(facts.text_lines_pt, facts.line_fonts, strict=True)
+            band = {
+                font
+                for (top, bottom), set_in in lines
+                if span[0] <= top and bottom <= span[1]
+                for font in set_in
+            }
+            font_verdicts.record(band, apart)
     return ocr_verdict(apart)
 
 
