@@ -32,7 +32,6 @@ class TextObject(NamedTuple):
     left: float
     right: float
     font: str  # its base font name, subset prefix kept: each subset has its own map
-    invisible: bool
 
 
 class ImageObject(NamedTuple):
@@ -44,8 +43,12 @@ class ImageObject(NamedTuple):
 
 @dataclass
 class PageObjects:
-    texts: dict[int, TextObject] = field(default_factory=dict)  # by FPDF_PAGEOBJECT address
+    # With `ink` (page_objects): the text objects by FPDF_PAGEOBJECT address.
+    texts: dict[int, TextObject] = field(default_factory=dict)
     images: list[ImageObject] = field(default_factory=list)
+    fonts: set[str] = field(default_factory=set)  # the base fonts of its text, as embedded
+    has_text: bool = False
+    has_visible_text: bool = False
     # Whether every object, as deep as FORM_DEPTH, is an image, invisible text or a form
     # looked into, and there are at most WHOLE_PAGE_MAX_OBJECTS: a scanner's page.
     only_images_and_hidden_text: bool = True
@@ -53,12 +56,12 @@ class PageObjects:
     @property
     def font_names(self) -> tuple[str, ...]:
         """The base fonts the page's text is set in, subset prefixes (`ABCDEF+`) dropped."""
-        return tuple(sorted({text.font.split("+")[-1] for text in self.texts.values() if text.font}))
+        return tuple(sorted({font.split("+")[-1] for font in self.fonts if font}))
 
     @property
     def text_invisible(self) -> bool:
         """The page has text, all drawn invisible: an OCR layer, as scanners lay one over a scan."""
-        return bool(self.texts) and all(text.invisible for text in self.texts.values())
+        return self.has_text and not self.has_visible_text
 
 
 def address(handle) -> int:
@@ -67,7 +70,8 @@ def address(handle) -> int:
 
 
 class _Walk:
-    def __init__(self) -> None:
+    def __init__(self, *, ink: bool) -> None:
+        self.ink = ink
         self.found = PageObjects()
         self.count = 0
         self.fonts: dict[int, str] = {}  # font names by FPDF_FONT address
@@ -86,15 +90,20 @@ class _Walk:
             for index in range(pdfium_raw.FPDFFormObj_CountObjects(handle)):
                 self.visit(pdfium_raw.FPDFFormObj_GetObject(handle, index), level + 1)
         elif kind == pdfium_raw.FPDF_PAGEOBJ_TEXT:
-            mode = pdfium_raw.FPDFTextObj_GetTextRenderMode(handle)
-            invisible = mode == pdfium_raw.FPDF_TEXTRENDERMODE_INVISIBLE
-            if not invisible:
-                self.found.only_images_and_hidden_text = False
+            found = self.found
+            visible = (
+                pdfium_raw.FPDFTextObj_GetTextRenderMode(handle) != pdfium_raw.FPDF_TEXTRENDERMODE_INVISIBLE
+            )
+            if visible:
+                found.only_images_and_hidden_text = False
             if level < CONTENT_DEPTH:
-                left, _, right, _ = self.bounds(handle)
-                texts = self.found.texts
                 font = self.font_name(handle)
-                texts[address(handle)] = TextObject(len(texts), left, right, font, invisible)
+                found.fonts.add(font)
+                found.has_text = True
+                found.has_visible_text |= visible
+                if self.ink:
+                    left, _, right, _ = self.bounds(handle)
+                    found.texts[address(handle)] = TextObject(len(found.texts), left, right, font)
         elif kind == pdfium_raw.FPDF_PAGEOBJ_IMAGE:
             wide, high = self.pixels
             sized = pdfium_raw.FPDFImageObj_GetImagePixelSize(handle, wide, high)
@@ -121,9 +130,10 @@ class _Walk:
         return self.fonts[key]
 
 
-def page_objects(page_handle) -> PageObjects:
-    """Walk the page's objects once (FPDF_PAGE `page_handle`)."""
-    walk = _Walk()
+def page_objects(page_handle, *, ink: bool) -> PageObjects:
+    """Walk the page's objects once (FPDF_PAGE `page_handle`); with `ink`, keep each text
+    object's place (what spacing Devanagari needs, at a cost a page of English is spared)."""
+    walk = _Walk(ink=ink)
     for index in range(pdfium_raw.FPDFPage_CountObjects(page_handle)):
         walk.visit(pdfium_raw.FPDFPage_GetObject(page_handle, index), 0)
     return walk.found

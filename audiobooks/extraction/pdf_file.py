@@ -316,14 +316,15 @@ class PdfiumPages:
         page = document[page_number - 1]
         try:
             width, height = page.get_size()
-            objects = page_objects(page.raw)
             text_page = page.get_textpage()
             try:
                 text = text_page.get_text_bounded()
+                devanagari = any(map(is_devanagari, text))
+                objects = page_objects(page.raw, ink=devanagari)
                 shown = shown_span(page)
                 lines = text_lines(text_page, shown)
                 line_fonts: tuple[tuple[str, ...], ...] = ()
-                if any(map(is_devanagari, text)):
+                if devanagari:
                     text, runs = respace_devanagari(text_page.raw, objects.texts, within=page.get_bbox())
                     line_fonts = fonts_by_line(runs, lines, shown)
             finally:
