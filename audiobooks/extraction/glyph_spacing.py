@@ -21,6 +21,7 @@ from typing import NamedTuple
 import pypdfium2.raw as pdfium_raw
 
 from audiobooks.extraction.page_objects import Box, TextObject, address
+from audiobooks.extraction.text_layer import is_devanagari
 
 # A word ends where the ink stops for more than this share of the font size: a space is a
 # quarter of it or more, letters of one word touch or overlap.
@@ -36,10 +37,6 @@ CLOSING = DANDAS + ",.;:!?)]}'\"\u2019\u201d"
 MOST_GLYPHS_BETWEEN = 8
 LINE_END_HYPHEN_CODE = 0x02  # what pdfium's text has for a hyphen it took away at a line end
 LINE_END_HYPHEN = chr(LINE_END_HYPHEN_CODE)
-
-
-def is_devanagari(ch: str) -> bool:
-    return "\u0900" <= ch <= "\u097f"
 
 
 class _CharInk:
@@ -68,11 +65,12 @@ class _CharInk:
             self.sizes[owner] = pdfium_raw.FPDFText_GetFontSize(self.text_page, index) * scale
         return self.sizes[owner]
 
-    def characters(self, within: Box) -> Iterator[tuple[int, str]]:
-        """(index, character) of the text page's characters, as FPDFText_GetBoundedText gives
-        them for `within` (the page's box): a character outside it, or one pdfium leaves out
-        of its text (control codes), is skipped; a pair of surrogates is one character, at
-        the first one's index; a hyphen pdfium took away at a line end is LINE_END_HYPHEN."""
+    def characters(self, within: Box) -> Iterator[tuple[int, str, Box | None]]:
+        """(index, character, its box; None for a space) of the text page's characters, as
+        FPDFText_GetBoundedText gives them for `within` (the page's box): a character outside
+        it, or one pdfium leaves out of its text (control codes), is skipped; a pair of
+        surrogates is one character, at the first one's index; a hyphen pdfium took away at
+        a line end is LINE_END_HYPHEN."""
         page, count = self.text_page, pdfium_raw.FPDFText_CountChars(self.text_page)
         index = 0
         while index < count:
@@ -84,9 +82,9 @@ class _CharInk:
                 low = pdfium_raw.FPDFText_GetUnicode(page, index)
                 if 0xDC00 <= low < 0xE000:
                     code, index = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00), index + 1
-            if not chr(code).isspace() and not inside(self.box(at), within):
-                continue
-            yield at, chr(code)
+            box = None if chr(code).isspace() else self.box(at)
+            if box is None or inside(box, within):
+                yield at, chr(code), box
 
     def generated(self, index: int) -> bool:
         return pdfium_raw.FPDFText_IsGenerated(self.text_page, index) == 1
@@ -111,12 +109,12 @@ def respace_devanagari(text_page, texts: dict[int, TextObject], *, within: Box) 
     `राजा-रानी`); and the runs of its Devanagari characters by font (font "" for a character
     whose font is not known: in a form deeper than the walk looks, or nameless)."""
     ink = _CharInk(text_page)
-    by_order = sorted(texts.values(), key=lambda text_object: text_object.order)
+    by_order = list(texts.values())  # the walk numbered them in the order it met them
     out: list[str] = []
     runs: list[FontRun] = []
     previous = None  # (index, text object address, ink right of its word, character)
     held_space = False  # pdfium's generated space after it, kept unless the ink says otherwise
-    for index, ch in ink.characters(within):
+    for index, ch, box in ink.characters(within):
         if ch == " " and previous and ink.generated(index):
             held_space = True
             continue
@@ -126,7 +124,6 @@ def respace_devanagari(text_page, texts: dict[int, TextObject], *, within: Box) 
             out.append(ch)
             previous, held_space = None, False
             continue
-        box = ink.box(index)
         owner = ink.object_at(index)
         word_right = box[2]
         if previous:
@@ -167,7 +164,8 @@ def ends_word(
     texts: dict[int, TextObject],
     by_order: list[TextObject],
 ) -> bool:
-    """Whether a word ends between the previous Devanagari character and this one, on a line."""
+    """Whether a word ends between the previous character and this one, on a line (one of
+    them Devanagari, or this one punctuation that follows its word)."""
     before, before_owner, word_right, _ = previous
     gap = (DANDA_GAP_EM if ch in DANDAS else WORD_GAP_EM) * ink.font_size(before, before_owner)
     first, last = (texts[held].order if held in texts else -1 for held in (before_owner, owner))

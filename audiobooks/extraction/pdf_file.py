@@ -19,8 +19,9 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 
-from audiobooks.extraction.glyph_spacing import LINE_END_HYPHEN, FontRun, is_devanagari, respace_devanagari
+from audiobooks.extraction.glyph_spacing import LINE_END_HYPHEN, FontRun, respace_devanagari
 from audiobooks.extraction.page_objects import CONTENT_DEPTH, Box, PageObjects, page_objects
+from audiobooks.extraction.text_layer import is_devanagari
 
 PDF_MAGIC = b"%PDF-"
 PDF_END = b"%%EOF"
