@@ -39,11 +39,14 @@ LINE_END_HYPHEN_CODE = 0x02  # what pdfium's text has for a hyphen it took away 
 LINE_END_HYPHEN = chr(LINE_END_HYPHEN_CODE)
 
 
-class _CharInk:
-    """A text page's characters' boxes, objects and sizes, asked for as the spacing needs them."""
+class CharInk:
+    """A text page's characters' boxes, objects and sizes, asked for as the spacing needs
+    them, and its text objects (by FPDF_PAGEOBJECT address, and in the walk's order)."""
 
-    def __init__(self, text_page) -> None:
+    def __init__(self, text_page, texts: dict[int, TextObject]) -> None:
         self.text_page = text_page
+        self.texts = texts
+        self.by_order = list(texts.values())  # the walk numbered them in the order it met them
         self.edges = [ctypes.c_double() for _ in range(4)]
         self.sizes: dict[int, float] = {}  # font sizes by text object: one size a run
 
@@ -103,16 +106,23 @@ def inside(box: Box, within: Box) -> bool:
     return within[0] <= middle_x <= within[2] and within[1] <= middle_y <= within[3]
 
 
-def respace_devanagari(text_page, texts: dict[int, TextObject], *, within: Box) -> tuple[str, list[FontRun]]:
-    """The text page's text within `within` (the page's box) with the spaces pdfium made up
-    next to Devanagari characters on a line, and before punctuation, decided by ink (`किया,`,
-    `राजा-रानी`); and the runs of its Devanagari characters by font (font "" for a character
-    whose font is not known: in a form deeper than the walk looks, or nameless)."""
-    ink = _CharInk(text_page)
-    by_order = list(texts.values())  # the walk numbered them in the order it met them
-    out: list[str] = []
+def respace_devanagari(
+    text_page,
+    texts: dict[int, TextObject],
+    *,
+    within: Box,
+    coded_fonts: frozenset[str] = frozenset(),
+    coded_dandas: str = "",
+) -> tuple[list[tuple[str, str]], list[FontRun]]:
+    """The text page's characters within `within` (the page's box) with their fonts ("" for
+    a space, a line break, or a font not known), the spaces pdfium made up next to Devanagari
+    and before punctuation decided by ink (`किया,`, `राजा-रानी`); and the runs of Devanagari
+    characters by font. Letters' codes of `coded_fonts` (legacy fonts: a code is a glyph of a
+    Devanagari word) count as Devanagari, those of `coded_dandas` as dandas."""
+    ink = CharInk(text_page, texts)
+    out: list[tuple[str, str]] = []
     runs: list[FontRun] = []
-    previous = None  # (index, text object address, ink right of its word, character)
+    previous = None  # (index, text object address, ink right of its word, spaced by ink)
     held_space = False  # pdfium's generated space after it, kept unless the ink says otherwise
     for index, ch, box in ink.characters(within):
         if ch == " " and previous and ink.generated(index):
@@ -120,28 +130,29 @@ def respace_devanagari(text_page, texts: dict[int, TextObject], *, within: Box) 
             continue
         if ch.isspace() or ch == LINE_END_HYPHEN:  # line breaks, and the spaces the PDF has
             if held_space:
-                out.append(" ")
-            out.append(ch)
+                out.append((" ", ""))
+            out.append((ch, out[-1][1] if ch == LINE_END_HYPHEN and out else ""))
             previous, held_space = None, False
             continue
         owner = ink.object_at(index)
+        font = texts[owner].font if owner in texts else ""
+        devanagari = is_devanagari(ch) or (font in coded_fonts and not ch.isdigit())
         word_right = box[2]
         if previous:
-            if is_devanagari(ch) or is_devanagari(previous[3]) or ch in CLOSING:
-                space = ends_word(
-                    ink, previous, owner=owner, left=box[0], ch=ch, texts=texts, by_order=by_order
-                )
+            if devanagari or previous[3] or ch in CLOSING:
+                danda = ch in DANDAS or (devanagari and ch in coded_dandas)
+                space = ends_word(ink, previous, owner=owner, left=box[0], danda=danda)
             else:
                 space = held_space
             if space:
-                out.append(" ")
+                out.append((" ", ""))
             else:
                 word_right = max(previous[2], word_right)
-        if is_devanagari(ch):
-            add_to_runs(runs, texts[owner].font if owner in texts else "", box, joined=previous is not None)
-        out.append(ch)
-        previous, held_space = (index, owner, word_right, ch), False
-    return "".join(out), runs
+        if devanagari:
+            add_to_runs(runs, font, box, joined=previous is not None)
+        out.append((ch, font))
+        previous, held_space = (index, owner, word_right, devanagari), False
+    return out, runs
 
 
 def add_to_runs(runs: list[FontRun], font: str, box: Box, *, joined: bool) -> None:
@@ -155,24 +166,23 @@ def add_to_runs(runs: list[FontRun], font: str, box: Box, *, joined: bool) -> No
 
 
 def ends_word(
-    ink: _CharInk,
-    previous: tuple[int, int, float, str],
+    ink: CharInk,
+    previous: tuple[int, int, float, bool],
     *,
     owner: int,
     left: float,
-    ch: str,
-    texts: dict[int, TextObject],
-    by_order: list[TextObject],
+    danda: bool,
 ) -> bool:
     """Whether a word ends between the previous character and this one, on a line (one of
     them Devanagari, or this one punctuation that follows its word)."""
     before, before_owner, word_right, _ = previous
-    gap = (DANDA_GAP_EM if ch in DANDAS else WORD_GAP_EM) * ink.font_size(before, before_owner)
+    gap = (DANDA_GAP_EM if danda else WORD_GAP_EM) * ink.font_size(before, before_owner)
+    texts = ink.texts
     first, last = (texts[held].order if held in texts else -1 for held in (before_owner, owner))
     if 0 <= first < last <= first + MOST_GLYPHS_BETWEEN:
         # The glyphs drawn between the two characters' objects map to no text: vowel signs
         # of the previous cluster, or a space.
-        between = by_order[first:last]
+        between = ink.by_order[first:last]
         if any(glyph.left == glyph.right and left - glyph.left > gap for glyph in between[1:]):
             return True  # a glyph without ink, and white after it: a space the ink before overhangs
         word_right = max([word_right, *(glyph.right for glyph in between)])

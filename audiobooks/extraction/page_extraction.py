@@ -140,6 +140,7 @@ def _read_page(
         reason = "ocr mode: the layer not consulted"
         if options.mode == "auto":
             verdict = layer_verdict(pdf_path, page_number, facts, options, font_verdicts)
+            verdict = with_decoding(facts, verdict)
             if verdict.usable:
                 return finished_page(page_number, facts.text, METHOD_TEXT, reason=verdict.reason, **cut)
             reason = verdict.reason
@@ -219,6 +220,14 @@ def layer_verdict(
     if facts.text_invisible or facts.scan_dpi or not fonts or "" in fonts:
         return ocr_verdict(disagreement_with_ocr(facts.text, read(span_pt=middle_lines(facts.text_lines_pt))))
     return font_verdict(facts, fonts, font_verdicts, read=read, timeout=options.ocr_timeout)
+
+
+def with_decoding(facts: PageFacts, verdict: LayerVerdict) -> LayerVerdict:
+    """The verdict on a layer decoded from a legacy font's codes says so ("Kruti Dev 010
+    codes decoded: text layer, ...")."""
+    if not facts.decoded:
+        return verdict
+    return LayerVerdict(verdict.usable, f"{' and '.join(facts.decoded)} codes decoded: {verdict.reason}")
 
 
 def band_reader(

@@ -20,6 +20,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 
 from audiobooks.extraction.glyph_spacing import LINE_END_HYPHEN, FontRun, respace_devanagari
+from audiobooks.extraction.legacy_fonts import DANDA_CODES, coded_fonts, decode_fonts
 from audiobooks.extraction.page_objects import CONTENT_DEPTH, Box, PageObjects, page_objects
 from audiobooks.extraction.text_layer import is_devanagari
 
@@ -118,6 +119,7 @@ class PageFacts:
     # For each of text_lines_pt, the fonts of its Devanagari characters (their own names,
     # subset prefixes kept: a subset's map is its own).
     line_fonts: tuple[tuple[str, ...], ...] = ()
+    decoded: tuple[str, ...] = ()  # the legacy encodings its text was decoded from
 
 
 def scan_dpi(objects: PageObjects, page_area_pt: float) -> float | None:
@@ -264,6 +266,38 @@ OUTLINE_MAX_ENTRIES = 2000
 OUTLINE_TITLE_CHARS = 300
 
 
+def spaced_and_decoded(
+    page: pdfium.PdfPage,
+    text_page: pdfium.PdfTextPage,
+    text: str,
+    objects: PageObjects,
+    lines: tuple[Span, ...],
+    shown: Callable[..., Span],
+    *,
+    devanagari: bool,
+) -> tuple[str, tuple[str, ...], tuple[tuple[str, ...], ...], tuple[str, ...]]:
+    """(text, font names, line fonts, legacy encodings decoded) of a page (PageFacts):
+    its Devanagari spaced by ink, and what legacy fonts hold decoded (their names left out
+    of the font names, since their text is not their codes any more)."""
+    coded = coded_fonts(objects.fonts, text)
+    if not devanagari and not coded:
+        return text, objects.font_names, (), ()
+    if coded and not devanagari:
+        objects = page_objects(page.raw, ink=True)
+    characters, runs = respace_devanagari(
+        text_page.raw, objects.texts, within=page.get_bbox(), coded_fonts=coded, coded_dandas=DANDA_CODES
+    )
+    # A code `-` at a line end is taken by pdfium for a hyphen, as a hyphen is.
+    characters = [("-\n" if ch == LINE_END_HYPHEN else ch, font) for ch, font in characters]
+    decoded = decode_fonts(characters) if coded else None
+    if not decoded:
+        return "".join(ch for ch, _ in characters), objects.font_names, fonts_by_line(runs, lines, shown), ()
+    runs = [run for run in runs if run.font not in coded or run.font in decoded.fonts]
+    names = {font.split("+")[-1] for font in decoded.fonts}
+    font_names = tuple(font for font in objects.font_names if font not in names)
+    return decoded.text, font_names, fonts_by_line(runs, lines, shown), decoded.encodings
+
+
 def outline_entries(document: pdfium.PdfDocument) -> list[dict]:
     """The PDF's outline (bookmarks) as {"title", "page", "level"} in outline order; `page`
     counts from 1 and is None for an entry that points nowhere in this file."""
@@ -324,10 +358,9 @@ class PdfiumPages:
                 objects = page_objects(page.raw, ink=devanagari)
                 shown = shown_span(page)
                 lines = text_lines(text_page, shown)
-                line_fonts: tuple[tuple[str, ...], ...] = ()
-                if devanagari:
-                    text, runs = respace_devanagari(text_page.raw, objects.texts, within=page.get_bbox())
-                    line_fonts = fonts_by_line(runs, lines, shown)
+                text, font_names, line_fonts, decoded = spaced_and_decoded(
+                    page, text_page, text, objects, lines, shown, devanagari=devanagari
+                )
             finally:
                 text_page.close()
             return PageFacts(
@@ -338,11 +371,12 @@ class PdfiumPages:
                 width,
                 height,
                 scan_dpi(objects, width * height),
-                objects.font_names,
+                font_names,
                 lines,
                 whole_page_image(page, objects),
                 objects.text_invisible,
                 line_fonts,
+                decoded,
             )
         finally:
             page.close()

@@ -11,6 +11,8 @@ from types import MappingProxyType
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
+from audiobooks.extraction.legacy_fonts import ENCODINGS
+
 # Fewer letters than this on a page means its text layer is a stray label over a scan.
 MIN_TEXT_LAYER_LETTERS = 20
 # Unicode's control codes (Cc) but the line break and the tab, which text keeps.
@@ -28,13 +30,10 @@ MIN_DEVANAGARI_FOR_CONJUNCT_CHECK = 150
 MIN_VIRAMA_SHARE = 0.002
 MAX_ORPHAN_SIGN_SHARE = 0.02
 # Legacy Hindi fonts draw Devanagari from Latin codes: their layers read as Latin gibberish.
+# Those of legacy_fonts.py are decoded before their layer is judged; the others are refused.
 LEGACY_FONT_NAMES = re.compile(
     r"kruti|devlys|chanakya|shusha|kundli|shivaji|akruti|aps-?dv|walkman|sanskrit ?99|agra|priyanka",
     re.IGNORECASE,
-)
-# What Kruti Dev-style fonts make of है, का, के, में, और, कि, को, से, हैं, था, थे, भी, यह, तो, जो.
-LEGACY_CODED_WORDS = frozenset(
-    ["gS", "dk", "ds", "esa", "vkSj", "fd", "dks", "ls", "gSa", "Fkk", "Fks", "Hkh", ";g", "rks", "tks"]
 )
 SYMBOL_INSIDE = re.compile(r"[\u0900-\u097f][0-9/=+<>@#$%^&*|\\~`]|[0-9/=+<>@#$%^&*|\\~`][\u0900-\u097f]")
 MAX_SYMBOL_WORD_SHARE = 0.01
@@ -112,8 +111,7 @@ def legacy_encoding(text: str, font_names: tuple[str, ...]) -> str | None:
     for name in font_names:
         if LEGACY_FONT_NAMES.search(name):
             return f"set in the legacy Hindi font {name}"
-    words = text.split()
-    if len(words) >= 20 and sum(word in LEGACY_CODED_WORDS for word in words) / len(words) >= 0.05:
+    if any(encoding.holds_codes(text) for encoding in ENCODINGS):
         return "Latin codes of a legacy Hindi font (e.g. 'gS' for है, 'dk' for का)"
     return None
 

@@ -128,14 +128,25 @@ def test_a_legacy_hindi_font_layer_is_refused_whatever_the_books_language():
     )
 
 
-def test_a_digital_page_set_in_a_legacy_font_is_ocred_on_an_english_book_too(tmp_path):
+def test_english_in_a_font_named_kruti_dev_decodes_to_nonsense_and_is_ocred(tmp_path):
     plain = build_pdf(tmp_path / "plain.pdf", [english_page(count=8)])
     renamed = with_base_font(plain, tmp_path / "kruti.pdf", "KrutiDev010")
 
     result = page_extraction.extract_page(renamed, 1, page_extraction.ExtractionOptions(language="eng"))
 
     assert result.method == "ocr"
-    assert result.reason == "text layer refused: set in the legacy Hindi font KrutiDev010"
+    assert result.reason.startswith("Kruti Dev 010 codes decoded: text layer refused: ")
+    assert ENGLISH_LINES[0].split()[1] in result.text  # OCR read the English
+
+
+def test_a_digital_page_in_a_legacy_font_not_decoded_is_ocred(tmp_path):
+    plain = build_pdf(tmp_path / "plain.pdf", [english_page(count=8)])
+    renamed = with_base_font(plain, tmp_path / "chanakya.pdf", "Chanakya")
+
+    result = page_extraction.extract_page(renamed, 1, page_extraction.ExtractionOptions(language="eng"))
+
+    assert result.method == "ocr"
+    assert result.reason == "text layer refused: set in the legacy Hindi font Chanakya"
 
 
 def test_auto_mode_reads_text_layers_and_ocrs_scans(three_page_book):
@@ -419,7 +430,7 @@ def test_a_broken_hindi_text_layer_is_ocred_instead(tmp_path, broken_layer):
     result = page_extraction.extract_page(pdf, 1, HINDI_BOOK)
 
     assert result.method == "ocr"
-    assert result.reason.startswith("text layer refused: ")
+    assert "text layer refused: " in result.reason  # Kruti Dev codes decoded first
     assert lines[4] in result.text  # "राष्ट्रपति ..." with its conjuncts, read from the image
 
 

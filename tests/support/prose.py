@@ -42,6 +42,12 @@ MARATHI_PARAGRAPHS = (
     "हिरवळ पसरते. गावातील मुले शाळेतून परतताना ओढ्याच्या पाण्यात खेळत राहतात.",
 )
 
+# A court's order, as such documents are typed in Kruti Dev: case numbers in ASCII digits.
+MARATHI_COURT_PARAGRAPHS = (
+    "फौजदारी प्रकरण क्रमांक 245/2019 मध्ये न्यायालयाने आरोपीला जामीन मंजूर केला. पुढील सुनावणी "
+    "दिनांक 12/03/2020 रोजी होईल आणि सर्व साक्षीदारांनी हजर राहावे.",
+)
+
 HINDI_WITH_ENGLISH_PARAGRAPHS = (
     "हमारे school में हर साल Science Exhibition होती है। इस बार कक्षा दस के विद्यार्थियों ने "
     "solar energy से चलने वाली एक छोटी car बनाई, जिसे देखकर Principal साहब बहुत ख़ुश हुए।",

@@ -4,6 +4,7 @@ Skia: a glyph per text object, clusters mapped whole) and LibreOffice Writer (`s
 
 import html
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -27,11 +28,15 @@ CHROMIUM_ARGS = (
 PRODUCER_TIMEOUT = 120  # seconds; a cold LibreOffice on a busy machine takes a few
 
 
-def run_producer(command: list[str]) -> None:
+def run_producer(command: list[str], *, env: dict[str, str] | None = None) -> None:
     """Run a producer in a session of its own, whose every process is stopped whatever
     happens (soffice and chromium start helpers that outlive a killed parent)."""
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**os.environ, **(env or {})},
     )
     try:
         output, _ = process.communicate(timeout=PRODUCER_TIMEOUT)
@@ -55,6 +60,7 @@ class Layout:
     heading_font: str = "Noto Serif Devanagari"
     justified: bool = True
     size_pt: int = 14
+    font_file: Path | None = None  # `font`'s file, when it is not installed
 
 
 WRITER_LAYOUT = Layout(font="Noto Serif Devanagari", heading_font="Noto Sans Devanagari", size_pt=13)
@@ -64,7 +70,8 @@ def chromium_pdf(
     path: Path, paragraphs: tuple[str, ...], *, heading: str = "", layout: Layout = Layout()
 ) -> Path:
     """`paragraphs` printed by Chromium under `heading`."""
-    style = (
+    source = layout.font_file.as_uri() if layout.font_file else ""
+    style = (f"@font-face {{ font-family: '{layout.font}'; src: url('{source}'); }} " if source else "") + (
         f"@page {{ size: A5; margin: 18mm; }} body {{ font-family: '{layout.font}'; "
         f"font-size: {layout.size_pt}pt; text-align: {'justify' if layout.justified else 'left'}; }} "
         f"h1 {{ font-family: '{layout.heading_font}'; }}"
@@ -96,6 +103,9 @@ def libreoffice_pdf(
     with tempfile.TemporaryDirectory(prefix="libreoffice-") as work:
         source = Path(work) / f"{path.stem}.fodt"
         source.write_text(writer_document(paragraphs, heading, layout))
+        if layout.font_file:  # fontconfig finds fonts in $XDG_DATA_HOME/fonts
+            Path(work, "fonts").mkdir()
+            shutil.copy(layout.font_file, Path(work, "fonts"))
         run_producer(
             [
                 SOFFICE,
@@ -106,7 +116,8 @@ def libreoffice_pdf(
                 "--outdir",
                 work,
                 str(source),
-            ]
+            ],
+            env={"XDG_DATA_HOME": work},
         )
         Path(work, f"{path.stem}.pdf").replace(path)
     return path

@@ -1,0 +1,176 @@
+"""Hindi set in legacy fonts, decoded: Kruti Dev 010 and DevLys 010 draw Devanagari from
+Latin codes (`gS` is है, `f'k{kk` is शिक्षा), so their text layer is Latin gibberish.
+
+A code is a glyph: a letter, a letter without its stem (`D`, क्, which the stem `k` makes
+क again), a conjunct, a sign. The typist types what is drawn left to right, so the vowel
+sign ि (`f`) comes before its letters and the reph (`Z`) after its syllable: decoding puts
+them where Unicode has them. The codes are read in the content stream's order, the
+typist's (sorted by position, `vkSj`, और, would read `vkjS`), as pdfium gives them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Stand-ins while decoding, for the two signs that move: private-use characters, which no
+# code decodes to.
+SHORT_I = "\ue000"
+REPH = "\ue001"
+VIRAMA = "\u094d"
+NUKTA = "\u093c"
+
+KRUTI_DEV_010 = {
+    # Vowels: the rest are drawn from these and signs (अ + ा is आ, see TIDY_UPS).
+    "v": "अ", "b": "इ", "bZ": "ई", "Ã": "ई", "b±": "ईं", "m": "उ", "Å": "ऊ", "_": "ऋ", ",": "ए",
+    # Letters, and letters without their stem (a half form: followed by the stem `k`, the letter).
+    "d": "क", "D": "क्", "[": "ख्", "x": "ग", "X": "ग्", "?": "घ्", "³": "ङ",
+    "p": "च", "P": "च्", "N": "छ", "t": "ज", "T": "ज्", ">": "झ", "÷": "झ्", "¥": "ञ",
+    "V": "ट", "B": "ठ", "M": "ड", "<": "ढ", ".": "ण्",
+    "r": "त", "R": "त्", "F": "थ्", "n": "द", "/": "ध्", "è": "ध्", "Ë": "ध्", "u": "न", "U": "न्",
+    "i": "प", "I": "प्", "Q": "फ", "¶": "फ्", "c": "ब", "C": "ब्", "H": "भ्", "e": "म", "E": "म्",
+    ";": "य", "¸": "य्", "j": "र", "y": "ल", "Y": "ल्", "G": "ळ", "o": "व", "O": "व्",
+    "'": "श्", '"': "ष्", "l": "स", "L": "स्", "g": "ह", "º": "ह्",
+    # Conjuncts drawn as one glyph.
+    "{": "क्ष्", "=": "त्र", "=kk": "त्रा", "«": "त्र्", "K": "ज्ञ", "J": "श्र", "Ø": "क्र", "Ý": "फ्र", "æ": "द्र",
+    "ç": "प्र", "Á": "प्र", "#": "रु", ":": "रू", "|": "द्य", "}": "द्व", "Ù": "त्त्", "ä": "क्त",
+    "–": "दृ", "—": "कृ", "é": "न्न", "™": "न्न्", "à": "ह्न", "á": "ह्य", "â": "हृ", "ã": "ह्म",
+    "í": "द्द", "ê": "ट्ट", "ë": "ट्ठ", "ì": "ड्ड", "ï": "ड्ढ", ")": "द्ध", "ô": "क्क",
+    # Signs.
+    "k": "ा", "f": SHORT_I, "h": "ी", "q": "ु", "w": "ू", "`": "ृ", "s": "े", "S": "ै", "‚": "ॉ",
+    "W": "ॅ", "a": "ं", "¡": "ँ", "%": "ः", "~": VIRAMA, "z": "्र", "ª": "्र", "î": "्य",
+    "+": NUKTA, "Z": REPH, "±": REPH + "ं", "È": "ीं",
+    # Digits (ASCII digits are drawn as they are) and punctuation.
+    "å": "०", "ƒ": "१", "„": "२", "…": "३", "†": "४", "‡": "५", "ˆ": "६", "‰": "७", "Š": "८", "‹": "९",
+    "A": "।", "^": "‘", "*": "’", "Þ": "“", "ß": "”", "¼": "(", "½": ")", "¿": "{", "À": "}",
+    "¾": "=", "-": ".", "&": "-", "]": ",", "@": "/", "\\": "?", "Œ": "॰", "•": "ऽ", "·": "ऽ",
+}  # fmt: skip
+
+# What the glyphs drawn one after another make: a letter without its stem and the stem
+# (`Dk`, क्ा) are the letter; अ and a sign, the vowel; a nukta is written before the virama.
+TIDY_UPS = (
+    (VIRAMA + "ा", ""),
+    (NUKTA + VIRAMA, VIRAMA + NUKTA),
+    ("अा", "आ"),
+    ("आे", "ओ"),
+    ("आै", "औ"),
+    ("अॉ", "ऑ"),
+    ("एे", "ऐ"),
+    ("ाे", "ो"),
+    ("ाै", "ौ"),
+    ("ंे", "ें"),
+    ("ंै", "ैं"),
+    ("ंो", "ों"),
+    ("ंौ", "ौं"),
+    ("ंा", "ां"),
+    ("ंी", "ीं"),
+)
+CONSONANT = "[\u0915-\u0939\u0958-\u095f]" + NUKTA + "?"
+# A consonant and the consonants joined to it by viramas: what ि and the reph belong to.
+CLUSTER = f"(?:{CONSONANT}{VIRAMA})*{CONSONANT}"
+SHORT_I_BEFORE_CLUSTER = re.compile(f"{SHORT_I}({CLUSTER})")
+# Signs a reph is drawn after: the vowel signs of its syllable and its nasal marks.
+SIGNS_AFTER_CLUSTER = "[\u093e-\u094c\u0901\u0902\u0903\u0945]*"
+CLUSTER_BEFORE_REPH = re.compile(f"({CLUSTER})({SIGNS_AFTER_CLUSTER}){REPH}")
+
+
+@dataclass(frozen=True)
+class LegacyEncoding:
+    name: str  # as the page's method_reason says it: "Kruti Dev 010 codes decoded"
+    font_names: re.Pattern[str]  # the fonts set in it, by their embedded names
+    codes: dict[str, str]
+    common_words: frozenset[str]  # what it makes of common words, to tell it by its codes
+    dandas: str  # the codes of । and ॥
+
+    def decode(self, codes: str) -> str:
+        """Unicode Devanagari for the codes; what is not a code (digits, spaces) kept."""
+        pieces, at, longest = [], 0, max(map(len, self.codes))
+        while at < len(codes):
+            for size in range(min(longest, len(codes) - at), 0, -1):
+                if (piece := self.codes.get(codes[at : at + size])) is not None:
+                    break
+            else:
+                size, piece = 1, codes[at]
+            pieces.append(piece)
+            at += size
+        text = tidy("".join(pieces))
+        text = SHORT_I_BEFORE_CLUSTER.sub("\\1ि", text).replace(SHORT_I, "ि")
+        text = CLUSTER_BEFORE_REPH.sub("र्\\1\\2", text).replace(REPH, "")
+        return tidy(text)
+
+    def holds_codes(self, text: str) -> bool:
+        """Whether a text of Latin letters is this encoding's codes: at least one word in
+        twenty is a common Hindi word's codes (none is an English word)."""
+        words = text.split()
+        return len(words) >= 20 and sum(word in self.common_words for word in words) / len(words) >= 0.05
+
+
+def tidy(text: str) -> str:
+    for drawn, written in TIDY_UPS:
+        text = text.replace(drawn, written)
+    return text
+
+
+KRUTI_DEV = LegacyEncoding(
+    name="Kruti Dev 010",
+    font_names=re.compile(r"kruti|devlys", re.IGNORECASE),
+    codes=KRUTI_DEV_010,
+    # है, का, के, में, और, कि, को, से, हैं, था, थे, भी, यह, तो, जो, की, पर, एक.
+    common_words=frozenset(
+        ["gS", "dk", "ds", "esa", "vkSj", "fd", "dks", "ls", "gSa", "Fkk", "Fks", "Hkh", ";g", "rks",
+         "tks", "dh", "ij", ",d"]
+    ),
+    dandas="A",
+)  # fmt: skip
+ENCODINGS = (KRUTI_DEV,)
+DANDA_CODES = "".join(encoding.dandas for encoding in ENCODINGS)
+
+
+def encoding_of(font: str, text: str) -> LegacyEncoding | None:
+    """The legacy encoding a font's text (all of it on the page) is in: by the font's name,
+    or, for a font whose name does not say, by its codes."""
+    for encoding in ENCODINGS:
+        if encoding.font_names.search(font):
+            return encoding
+    return next((encoding for encoding in ENCODINGS if encoding.holds_codes(text)), None)
+
+
+@dataclass(frozen=True)
+class DecodedText:
+    text: str
+    encodings: tuple[str, ...]  # their names
+    fonts: frozenset[str]  # the fonts decoded
+
+
+def decode_fonts(characters: list[tuple[str, str]]) -> DecodedText | None:
+    """A page's text from its characters, each with its font ("" for a space or a line
+    break, which goes with the characters before it), with what each legacy-encoded font
+    holds decoded; None when no font does."""
+    by_font: dict[str, list[str]] = {}
+    for ch, font in characters:
+        by_font.setdefault(font, []).append(ch)
+    encodings = {font: encoding_of(font, "".join(chars)) for font, chars in by_font.items() if font}
+    if not any(encodings.values()):
+        return None
+    out: list[str] = []
+    held: list[str] = []  # characters of one encoding (or of none), decoded together
+    held_encoding: LegacyEncoding | None = None
+    for ch, font in characters:
+        encoding = encodings[font] if font else held_encoding
+        if encoding is not held_encoding:
+            out.append(held_encoding.decode("".join(held)) if held_encoding else "".join(held))
+            held, held_encoding = [], encoding
+        held.append(ch)
+    out.append(held_encoding.decode("".join(held)) if held_encoding else "".join(held))
+    used = {font: encoding for font, encoding in encodings.items() if encoding}
+    names = tuple(sorted({encoding.name for encoding in used.values()}))
+    return DecodedText("".join(out), names, frozenset(used))
+
+
+def coded_fonts(fonts: set[str], text: str) -> frozenset[str]:
+    """Of a page's fonts, those that may hold a legacy encoding's codes: those named as a
+    legacy font, or, when the page's text holds codes, all of them."""
+    if any(encoding.holds_codes(text) for encoding in ENCODINGS):
+        return frozenset(fonts)
+    named = [encoding.font_names for encoding in ENCODINGS]
+    return frozenset(font for font in fonts if any(name.search(font) for name in named))
