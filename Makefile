@@ -120,7 +120,7 @@ bench-models:
 	fi
 
 # The models bench runs with every bench (no BOOKS) or when named.
-bench: system-packages $(VENV)/.dev $(if $(BOOKS),$(if $(filter models,$(BOOKS)),bench-models),bench-models)
+bench: system-packages producers $(VENV)/.dev $(if $(BOOKS),$(if $(filter models,$(BOOKS)),bench-models),bench-models)
 	$(BIN)/python -m bench $(BOOKS)
 
 clean:

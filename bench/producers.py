@@ -2,7 +2,9 @@
 the engine from their text layers, against OCRing the same book.
 
 Each book is printed by Debian's Chromium or LibreOffice Writer (tests/support/
-real_producers.py) from the prose in tests/support/prose.py. For each: the share of pages
+real_producers.py) from the prose in tests/support/prose.py; the Kruti Dev books are that
+prose typed in Kruti Dev 010's codes and set in a font of that name (tests/support/
+legacy_font.py). For each: the share of pages
 read as `text`, the character error rate against the prose printed, the seconds the engine
 took (two workers, as `make run` on this machine), and the same for the book OCRed
 (`ocr_mode=ocr`) and for poppler's `pdftotext` on the file.
@@ -20,10 +22,13 @@ from pathlib import Path
 from audiobooks.extraction.page_extraction import extract_pages, options_for_book
 from audiobooks.extraction.pdf_reader import count_pages
 from tests.support.character_error import character_error_rate
+from tests.support.legacy_font import FAMILY as KRUTI_DEV
+from tests.support.legacy_font import encode, kruti_dev_font
 from tests.support.prose import (
     HINDI_HEADING,
     HINDI_PARAGRAPHS,
     HINDI_WITH_ENGLISH_PARAGRAPHS,
+    MARATHI_COURT_PARAGRAPHS,
     MARATHI_PARAGRAPHS,
 )
 from tests.support.real_producers import WRITER_LAYOUT, Layout, chromium_pdf, libreoffice_pdf
@@ -38,6 +43,17 @@ BOOKS: dict[str, tuple[Callable[..., Path], tuple[str, ...], Layout]] = {
         libreoffice_pdf,
         HINDI_WITH_ENGLISH_PARAGRAPHS * 10,
         Layout(justified=False, size_pt=13),
+    ),
+    "chromium, Kruti Dev 010 Hindi, justified": (chromium_pdf, HINDI_PARAGRAPHS * 10, Layout(font=KRUTI_DEV)),
+    "chromium, Kruti Dev 010 Marathi court, ragged": (
+        chromium_pdf,
+        (MARATHI_COURT_PARAGRAPHS + MARATHI_PARAGRAPHS) * 6,
+        Layout(font=KRUTI_DEV, justified=False),
+    ),
+    "libreoffice, Kruti Dev 010 Hindi, ragged": (
+        libreoffice_pdf,
+        HINDI_PARAGRAPHS * 5,
+        Layout(font=KRUTI_DEV, justified=False, size_pt=13),
     ),
 }
 
@@ -55,8 +71,13 @@ def read(pdf: Path, *, language: str, mode: str) -> tuple[list, float]:
 def measure(name: str, folder: Path) -> dict:
     make, paragraphs, layout = BOOKS[name]
     stem = name.replace(", ", "-").replace(" ", "-")
-    pdf = make(folder / f"{stem}.pdf", paragraphs, heading=HINDI_HEADING, layout=layout)
-    truth = "\n".join([HINDI_HEADING, *paragraphs])
+    if layout.font == KRUTI_DEV:  # typed in its codes, all of it
+        layout, heading = replace(layout, font_file=kruti_dev_font(folder), heading_font=KRUTI_DEV), ""
+        pdf = make(folder / f"{stem}.pdf", tuple(map(encode, paragraphs)), layout=layout)
+    else:
+        heading = HINDI_HEADING
+        pdf = make(folder / f"{stem}.pdf", paragraphs, heading=heading, layout=layout)
+    truth = "\n".join([heading, *paragraphs])
     language = "hinglish" if "English" in name else "hindi"  # as its uploader would say
     auto, auto_seconds = read(pdf, language=language, mode="auto")
     ocr, ocr_seconds = read(pdf, language=language, mode="ocr")
@@ -107,6 +128,10 @@ def run() -> list[str]:
             lines.append(
                 f"| {book['name']}: ≥ 95% text, CER ≤ 1.0%, ≤ 5% of OCR's time | {'yes' if met else 'no'} |"
             )
+        if KRUTI_DEV in book["name"]:
+            met = book["text_share"] == 1 and book["cer"] <= 0.005
+            lines.append(f"| {book['name']}: all pages text, CER ≤ 0.5% | {'yes' if met else 'no'} |")
+            continue
         below = book["cer"] <= book["poppler_cer"]
         lines.append(f"| {book['name']}: at or below pdftotext's CER | {'yes' if below else 'no'} |")
     return lines + [""]
