@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import ctypes
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import pypdfium2.raw as pdfium_raw
@@ -93,6 +94,33 @@ class CharInk:
         return pdfium_raw.FPDFText_IsGenerated(self.text_page, index) == 1
 
 
+@dataclass(frozen=True)
+class CodedFonts:
+    """Fonts whose characters are a legacy encoding's codes (legacy_fonts.py), and which
+    codes are letters and signs (glyphs of a Devanagari word, spaced by ink), dandas and
+    punctuation that follows its word; other codes (digits, a slash) are spaced as Latin."""
+
+    fonts: frozenset[str] = frozenset()
+    letters: frozenset[str] = frozenset()
+    closing: frozenset[str] = frozenset()
+    dandas: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, fonts: frozenset[str], meanings: Mapping[str, str]) -> CodedFonts:
+        """`meanings`: what each one-character code stands for."""
+
+        def is_letter(meaning: str) -> bool:
+            signs = (is_devanagari(ch) or "\ue000" <= ch <= "\uf8ff" for ch in meaning)  # or a stand-in
+            return any(signs) and meaning not in DANDAS and not meaning.isdigit()
+
+        return cls(
+            fonts,
+            frozenset(code for code, meaning in meanings.items() if is_letter(meaning)),
+            frozenset(code for code, meaning in meanings.items() if meaning in CLOSING),
+            frozenset(code for code, meaning in meanings.items() if meaning in DANDAS),
+        )
+
+
 class FontRun(NamedTuple):
     """Devanagari characters next to each other in one font: where its text lies."""
 
@@ -111,14 +139,13 @@ def respace_devanagari(
     texts: dict[int, TextObject],
     *,
     within: Box,
-    coded_fonts: frozenset[str] = frozenset(),
-    coded_dandas: str = "",
+    coded: CodedFonts = CodedFonts(),
 ) -> tuple[list[tuple[str, str]], list[FontRun]]:
     """The text page's characters within `within` (the page's box) with their fonts ("" for
     a space, a line break, or a font not known), the spaces pdfium made up next to Devanagari
     and before punctuation decided by ink (`किया,`, `राजा-रानी`); and the runs of Devanagari
-    characters by font. Letters' codes of `coded_fonts` (legacy fonts: a code is a glyph of a
-    Devanagari word) count as Devanagari, those of `coded_dandas` as dandas."""
+    characters by font. In `coded` fonts (legacy ones: a code is a glyph), letters' codes
+    count as Devanagari, and punctuation's as the punctuation it stands for."""
     ink = CharInk(text_page, texts)
     out: list[tuple[str, str]] = []
     runs: list[FontRun] = []
@@ -136,11 +163,12 @@ def respace_devanagari(
             continue
         owner = ink.object_at(index)
         font = texts[owner].font if owner in texts else ""
-        devanagari = is_devanagari(ch) or (font in coded_fonts and not ch.isdigit())
+        is_code = font in coded.fonts
+        devanagari = ch in coded.letters if is_code else is_devanagari(ch)
         word_right = box[2]
         if previous:
-            if devanagari or previous[3] or ch in CLOSING:
-                danda = ch in DANDAS or (devanagari and ch in coded_dandas)
+            if devanagari or previous[3] or ch in (coded.closing if is_code else CLOSING):
+                danda = ch in (coded.dandas if is_code else DANDAS)
                 space = ends_word(ink, previous, owner=owner, left=box[0], danda=danda)
             else:
                 space = held_space

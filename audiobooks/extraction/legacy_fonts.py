@@ -80,7 +80,6 @@ class LegacyEncoding:
     font_names: re.Pattern[str]  # the fonts set in it, by their embedded names
     codes: dict[str, str]
     common_words: frozenset[str]  # what it makes of common words, to tell it by its codes
-    dandas: str  # the codes of । and ॥
 
     def decode(self, codes: str) -> str:
         """Unicode Devanagari for the codes; what is not a code (digits, spaces) kept."""
@@ -120,10 +119,12 @@ KRUTI_DEV = LegacyEncoding(
         ["gS", "dk", "ds", "esa", "vkSj", "fd", "dks", "ls", "gSa", "Fkk", "Fks", "Hkh", ";g", "rks",
          "tks", "dh", "ij", ",d"]
     ),
-    dandas="A",
 )  # fmt: skip
 ENCODINGS = (KRUTI_DEV,)
-DANDA_CODES = "".join(encoding.dandas for encoding in ENCODINGS)
+# What each one-character code of any encoding stands for.
+SINGLE_CODES = {
+    code: piece for encoding in ENCODINGS for code, piece in encoding.codes.items() if len(code) == 1
+}
 
 
 def encoding_of(font: str, text: str) -> LegacyEncoding | None:

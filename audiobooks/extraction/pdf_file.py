@@ -19,8 +19,8 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 
-from audiobooks.extraction.glyph_spacing import LINE_END_HYPHEN, FontRun, respace_devanagari
-from audiobooks.extraction.legacy_fonts import DANDA_CODES, coded_fonts, decode_fonts
+from audiobooks.extraction.glyph_spacing import LINE_END_HYPHEN, CodedFonts, FontRun, respace_devanagari
+from audiobooks.extraction.legacy_fonts import SINGLE_CODES, coded_fonts, decode_fonts
 from audiobooks.extraction.page_objects import CONTENT_DEPTH, Box, PageObjects, page_objects
 from audiobooks.extraction.text_layer import is_devanagari
 
@@ -285,7 +285,7 @@ def spaced_and_decoded(
     if coded and not devanagari:
         objects = page_objects(page.raw, ink=True)
     characters, runs = respace_devanagari(
-        text_page.raw, objects.texts, within=page.get_bbox(), coded_fonts=coded, coded_dandas=DANDA_CODES
+        text_page.raw, objects.texts, within=page.get_bbox(), coded=CodedFonts.of(coded, SINGLE_CODES)
     )
     # A code `-` at a line end is taken by pdfium for a hyphen, as a hyphen is.
     characters = [("-\n" if ch == LINE_END_HYPHEN else ch, font) for ch, font in characters]

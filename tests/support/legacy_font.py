@@ -30,6 +30,9 @@ BASE = "ट"
 # legacy font's are. The rakar below a letter has no character of its own, nor the ya
 # after one (drawn as a virama and the letter).
 SIGN_GLYPHS = {"\u094d\u0930": ("vattudeva",), "\u094d\u092f": ("viramadeva", "yadeva")}
+# Noto's rakar sign hangs below a letter's middle, for its GPOS to move it; Kruti Dev's
+# `z` is drawn at the foot of the stem of the letter before it.
+SIGN_OFFSETS = {"vattudeva": (120, 190)}
 # Codes hinlegacy knows only after a letter (`Vª`, ट्र; `Nî`, छ्य).
 PAIRED_CODES = {"ª": "\u094d\u0930", "î": "\u094d\u092f"}
 ZWJ = "\u200d"
@@ -68,7 +71,8 @@ class Shaper:
     def one_after_another(self, names: tuple[str, ...]) -> list[tuple[str, int, int]]:
         pen, drawn = 0, []
         for name in names:
-            drawn.append((name, pen, 0))
+            dx, dy = SIGN_OFFSETS.get(name, (0, 0))
+            drawn.append((name, pen + dx, dy))
             pen += self.advances[name][0]
         return drawn
 
