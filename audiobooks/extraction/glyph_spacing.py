@@ -140,14 +140,14 @@ def respace_devanagari(
     *,
     within: Box,
     coded: CodedFonts = CodedFonts(),
-) -> tuple[list[tuple[str, str]], list[FontRun]]:
-    """The text page's characters within `within` (the page's box) with their fonts ("" for
-    a space, a line break, or a font not known), the spaces pdfium made up next to Devanagari
+) -> tuple[list[tuple[str, str | None]], list[FontRun]]:
+    """The text page's characters within `within` (the page's box) with their fonts (None
+    for a space or a line break, "" for a font not known), the spaces pdfium made up next to Devanagari
     and before punctuation decided by ink (`किया,`, `राजा-रानी`); and the runs of Devanagari
     characters by font. In `coded` fonts (legacy ones: a code is a glyph), letters' codes
     count as Devanagari, and punctuation's as the punctuation it stands for."""
     ink = CharInk(text_page, texts)
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, str | None]] = []
     runs: list[FontRun] = []
     previous = None  # (index, text object address, ink right of its word, spaced by ink)
     held_space = False  # pdfium's generated space after it, kept unless the ink says otherwise
@@ -157,23 +157,23 @@ def respace_devanagari(
             continue
         if ch.isspace() or ch == LINE_END_HYPHEN:  # line breaks, and the spaces the PDF has
             if held_space:
-                out.append((" ", ""))
-            out.append((ch, out[-1][1] if ch == LINE_END_HYPHEN and out else ""))
+                out.append((" ", None))
+            out.append((ch, out[-1][1] if ch == LINE_END_HYPHEN and out else None))
             previous, held_space = None, False
             continue
         owner = ink.object_at(index)
         font = texts[owner].font if owner in texts else ""
         is_code = font in coded.fonts
-        devanagari = ch in coded.letters if is_code else is_devanagari(ch)
+        devanagari = is_devanagari(ch) or (is_code and ch in coded.letters)
         word_right = box[2]
         if previous:
-            if devanagari or previous[3] or ch in (coded.closing if is_code else CLOSING):
-                danda = ch in (coded.dandas if is_code else DANDAS)
+            if devanagari or previous[3] or ch in CLOSING or (is_code and ch in coded.closing):
+                danda = ch in DANDAS or (is_code and ch in coded.dandas)
                 space = ends_word(ink, previous, owner=owner, left=box[0], danda=danda)
             else:
                 space = held_space
             if space:
-                out.append((" ", ""))
+                out.append((" ", None))
             else:
                 word_right = max(previous[2], word_right)
         if devanagari:

@@ -24,7 +24,7 @@ KRUTI_DEV_010 = {
     # Vowels: the rest are drawn from these and signs (अ + ा is आ, see TIDY_UPS).
     "v": "अ", "b": "इ", "bZ": "ई", "Ã": "ई", "b±": "ईं", "m": "उ", "Å": "ऊ", "_": "ऋ", ",": "ए",
     # Letters, and letters without their stem (a half form: followed by the stem `k`, the letter).
-    "d": "क", "D": "क्", "[": "ख्", "x": "ग", "X": "ग्", "?": "घ्", "³": "ङ",
+    "d": "क", "D": "क्", "[": "ख्", "x": "ग", "X": "ग्", "?": "घ्", "Ä": "घ", "³": "ङ",
     "p": "च", "P": "च्", "N": "छ", "t": "ज", "T": "ज्", ">": "झ", "÷": "झ्", "¥": "ञ",
     "V": "ट", "B": "ठ", "M": "ड", "<": "ढ", ".": "ण्",
     "r": "त", "R": "त्", "F": "थ्", "n": "द", "/": "ध्", "è": "ध्", "Ë": "ध्", "u": "न", "U": "न्",
@@ -37,7 +37,7 @@ KRUTI_DEV_010 = {
     "–": "दृ", "—": "कृ", "é": "न्न", "™": "न्न्", "à": "ह्न", "á": "ह्य", "â": "हृ", "ã": "ह्म",
     "í": "द्द", "ê": "ट्ट", "ë": "ट्ठ", "ì": "ड्ड", "ï": "ड्ढ", ")": "द्ध", "ô": "क्क",
     # Signs.
-    "k": "ा", "f": SHORT_I, "h": "ी", "q": "ु", "w": "ू", "`": "ृ", "s": "े", "S": "ै", "‚": "ॉ",
+    "k": "ा", "kW": "ॉ", "f": SHORT_I, "h": "ी", "q": "ु", "w": "ू", "`": "ृ", "s": "े", "S": "ै", "‚": "ॉ",
     "W": "ॅ", "a": "ं", "¡": "ँ", "%": "ः", "~": VIRAMA, "z": "्र", "ª": "्र", "î": "्य",
     "+": NUKTA, "Z": REPH, "±": REPH + "ं", "È": "ीं",
     # Digits (ASCII digits are drawn as they are) and punctuation.
@@ -46,11 +46,12 @@ KRUTI_DEV_010 = {
     "¾": "=", "-": ".", "&": "-", "]": ",", "@": "/", "\\": "?", "Œ": "॰", "•": "ऽ", "·": "ऽ",
 }  # fmt: skip
 
-# What the glyphs drawn one after another make: a letter without its stem and the stem
-# (`Dk`, क्ा) are the letter; अ and a sign, the vowel; a nukta is written before the virama.
+# What the glyphs drawn one after another make: a nukta typed after a letter without its
+# stem (`[+`, ख़्) is written before the virama; that letter and the stem (`[k`, ख्ा) are
+# the letter; अ and a sign, the vowel.
 TIDY_UPS = (
+    (VIRAMA + NUKTA, NUKTA + VIRAMA),
     (VIRAMA + "ा", ""),
-    (NUKTA + VIRAMA, VIRAMA + NUKTA),
     ("अा", "आ"),
     ("आे", "ओ"),
     ("आै", "औ"),
@@ -72,6 +73,13 @@ SHORT_I_BEFORE_CLUSTER = re.compile(f"{SHORT_I}({CLUSTER})")
 # Signs a reph is drawn after: the vowel signs of its syllable and its nasal marks.
 SIGNS_AFTER_CLUSTER = "[\u093e-\u094c\u0901\u0902\u0903\u0945]*"
 CLUSTER_BEFORE_REPH = re.compile(f"({CLUSTER})({SIGNS_AFTER_CLUSTER}){REPH}")
+
+
+# Legacy Hindi fonts by name, those decoded here and others (refused by text_layer.py).
+LEGACY_FONT_NAMES = re.compile(
+    r"kruti|devlys|chanakya|shusha|kundli|shivaji|akruti|aps-?dv|walkman|sanskrit ?99|agra|priyanka",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -112,7 +120,7 @@ def tidy(text: str) -> str:
 
 KRUTI_DEV = LegacyEncoding(
     name="Kruti Dev 010",
-    font_names=re.compile(r"kruti|devlys", re.IGNORECASE),
+    font_names=re.compile(r"(?:^|\+)(?:kruti|devlys)", re.IGNORECASE),  # not AkrutiDevPriya
     codes=KRUTI_DEV_010,
     # है, का, के, में, और, कि, को, से, हैं, था, थे, भी, यह, तो, जो, की, पर, एक.
     common_words=frozenset(
@@ -133,6 +141,8 @@ def encoding_of(font: str, text: str) -> LegacyEncoding | None:
     for encoding in ENCODINGS:
         if encoding.font_names.search(font):
             return encoding
+    if LEGACY_FONT_NAMES.search(font):  # another legacy font's: its codes mean other letters
+        return None
     return next((encoding for encoding in ENCODINGS if encoding.holds_codes(text)), None)
 
 
@@ -143,21 +153,24 @@ class DecodedText:
     fonts: frozenset[str]  # the fonts decoded
 
 
-def decode_fonts(characters: list[tuple[str, str]]) -> DecodedText | None:
-    """A page's text from its characters, each with its font ("" for a space or a line
-    break, which goes with the characters before it), with what each legacy-encoded font
-    holds decoded; None when no font does."""
+def decode_fonts(characters: list[tuple[str, str | None]]) -> DecodedText | None:
+    """A page's text from its characters, each with its font ("" for one not known, None for
+    a space or a line break, which goes with the characters before it), with what each
+    legacy-encoded font holds decoded; None when no font does."""
     by_font: dict[str, list[str]] = {}
+    last = None
     for ch, font in characters:
-        by_font.setdefault(font, []).append(ch)
-    encodings = {font: encoding_of(font, "".join(chars)) for font, chars in by_font.items() if font}
+        last = last if font is None else font
+        if last is not None:
+            by_font.setdefault(last, []).append(ch)
+    encodings = {font: encoding_of(font, "".join(chars)) for font, chars in by_font.items()}
     if not any(encodings.values()):
         return None
     out: list[str] = []
     held: list[str] = []  # characters of one encoding (or of none), decoded together
     held_encoding: LegacyEncoding | None = None
     for ch, font in characters:
-        encoding = encodings[font] if font else held_encoding
+        encoding = held_encoding if font is None else encodings[font]
         if encoding is not held_encoding:
             out.append(held_encoding.decode("".join(held)) if held_encoding else "".join(held))
             held, held_encoding = [], encoding
@@ -168,10 +181,15 @@ def decode_fonts(characters: list[tuple[str, str]]) -> DecodedText | None:
     return DecodedText("".join(out), names, frozenset(used))
 
 
-def coded_fonts(fonts: set[str], text: str) -> frozenset[str]:
-    """Of a page's fonts, those that may hold a legacy encoding's codes: those named as a
-    legacy font, or, when the page's text holds codes, all of them."""
-    if any(encoding.holds_codes(text) for encoding in ENCODINGS):
-        return frozenset(fonts)
-    named = [encoding.font_names for encoding in ENCODINGS]
-    return frozenset(font for font in fonts if any(name.search(font) for name in named))
+def named_legacy_fonts(fonts: set[str]) -> frozenset[str]:
+    """The fonts named as one of ENCODINGS' (their codes are glyphs of Devanagari words,
+    spaced by ink like Devanagari)."""
+    return frozenset(
+        font for font in fonts if any(encoding.font_names.search(font) for encoding in ENCODINGS)
+    )
+
+
+def holds_legacy_codes(text: str) -> bool:
+    """Whether the text is, at least in part, one of ENCODINGS' codes (a font not named so
+    may hold them)."""
+    return any(encoding.holds_codes(text) for encoding in ENCODINGS)

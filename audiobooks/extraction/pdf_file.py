@@ -20,7 +20,12 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 
 from audiobooks.extraction.glyph_spacing import LINE_END_HYPHEN, CodedFonts, FontRun, respace_devanagari
-from audiobooks.extraction.legacy_fonts import SINGLE_CODES, coded_fonts, decode_fonts
+from audiobooks.extraction.legacy_fonts import (
+    SINGLE_CODES,
+    decode_fonts,
+    holds_legacy_codes,
+    named_legacy_fonts,
+)
 from audiobooks.extraction.page_objects import CONTENT_DEPTH, Box, PageObjects, page_objects
 from audiobooks.extraction.text_layer import is_devanagari
 
@@ -278,24 +283,32 @@ def spaced_and_decoded(
 ) -> tuple[str, tuple[str, ...], tuple[tuple[str, ...], ...], tuple[str, ...]]:
     """(text, font names, line fonts, legacy encodings decoded) of a page (PageFacts):
     its Devanagari spaced by ink, and what legacy fonts hold decoded (their names left out
-    of the font names, since their text is not their codes any more)."""
-    coded = coded_fonts(objects.fonts, text)
-    if not devanagari and not coded:
+    of the font names, since their text is not their codes any more). The codes of a font
+    not named as a legacy one are spaced as pdfium spaces them: its glyphs may be Latin
+    letters, which do not touch."""
+    named = named_legacy_fonts(objects.fonts)
+    suspect = bool(named) or holds_legacy_codes(text)
+    if not devanagari and not suspect:
         return text, objects.font_names, (), ()
-    if coded and not devanagari:
+    if suspect and not devanagari:
         objects = page_objects(page.raw, ink=True)
-    characters, runs = respace_devanagari(
-        text_page.raw, objects.texts, within=page.get_bbox(), coded=CodedFonts.of(coded, SINGLE_CODES)
-    )
-    # A code `-` at a line end is taken by pdfium for a hyphen, as a hyphen is.
-    characters = [("-\n" if ch == LINE_END_HYPHEN else ch, font) for ch, font in characters]
-    decoded = decode_fonts(characters) if coded else None
+    characters, runs = spaced_characters(text_page, objects, page.get_bbox(), named)
+    decoded = decode_fonts(characters) if suspect else None
     if not decoded:
         return "".join(ch for ch, _ in characters), objects.font_names, fonts_by_line(runs, lines, shown), ()
-    runs = [run for run in runs if run.font not in coded or run.font in decoded.fonts]
     names = {font.split("+")[-1] for font in decoded.fonts}
     font_names = tuple(font for font in objects.font_names if font not in names)
     return decoded.text, font_names, fonts_by_line(runs, lines, shown), decoded.encodings
+
+
+def spaced_characters(
+    text_page: pdfium.PdfTextPage, objects: PageObjects, within: Box, coded: frozenset[str]
+) -> tuple[list[tuple[str, str | None]], list[FontRun]]:
+    """respace_devanagari, the characters of `coded` fonts spaced as a legacy encoding's codes."""
+    codes = CodedFonts.of(coded, SINGLE_CODES) if coded else CodedFonts()
+    characters, runs = respace_devanagari(text_page.raw, objects.texts, within=within, coded=codes)
+    # A code `-` at a line end is taken by pdfium for a hyphen, as a hyphen is.
+    return [("-\n" if ch == LINE_END_HYPHEN else ch, font) for ch, font in characters], runs
 
 
 def outline_entries(document: pdfium.PdfDocument) -> list[dict]:

@@ -11,7 +11,7 @@ from types import MappingProxyType
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from audiobooks.extraction.legacy_fonts import ENCODINGS
+from audiobooks.extraction.legacy_fonts import LEGACY_FONT_NAMES, holds_legacy_codes
 
 # Fewer letters than this on a page means its text layer is a stray label over a scan.
 MIN_TEXT_LAYER_LETTERS = 20
@@ -30,11 +30,8 @@ MIN_DEVANAGARI_FOR_CONJUNCT_CHECK = 150
 MIN_VIRAMA_SHARE = 0.002
 MAX_ORPHAN_SIGN_SHARE = 0.02
 # Legacy Hindi fonts draw Devanagari from Latin codes: their layers read as Latin gibberish.
-# Those of legacy_fonts.py are decoded before their layer is judged; the others are refused.
-LEGACY_FONT_NAMES = re.compile(
-    r"kruti|devlys|chanakya|shusha|kundli|shivaji|akruti|aps-?dv|walkman|sanskrit ?99|agra|priyanka",
-    re.IGNORECASE,
-)
+# Those of legacy_fonts.py are decoded before the layer is judged (a page whose layer still
+# names one drew none of its characters), the others refused by name.
 SYMBOL_INSIDE = re.compile(r"[\u0900-\u097f][0-9/=+<>@#$%^&*|\\~`]|[0-9/=+<>@#$%^&*|\\~`][\u0900-\u097f]")
 MAX_SYMBOL_WORD_SHARE = 0.01
 # A Devanagari layer is checked against OCR of a band of its page: over this share of edits
@@ -111,7 +108,7 @@ def legacy_encoding(text: str, font_names: tuple[str, ...]) -> str | None:
     for name in font_names:
         if LEGACY_FONT_NAMES.search(name):
             return f"set in the legacy Hindi font {name}"
-    if any(encoding.holds_codes(text) for encoding in ENCODINGS):
+    if holds_legacy_codes(text):
         return "Latin codes of a legacy Hindi font (e.g. 'gS' for है, 'dk' for का)"
     return None
 
