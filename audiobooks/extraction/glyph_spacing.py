@@ -106,15 +106,15 @@ class CodedFonts:
     dandas: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, fonts: frozenset[str], meanings: Mapping[str, str]) -> CodedFonts:
-        """`meanings`: what each one-character code stands for."""
+    def kinds_of(cls, meanings: Mapping[str, str]) -> CodedFonts:
+        """The kinds of codes, from what each one-character code stands for (no fonts yet)."""
 
         def is_letter(meaning: str) -> bool:
             signs = (is_devanagari(ch) or "\ue000" <= ch <= "\uf8ff" for ch in meaning)  # or a stand-in
             return any(signs) and meaning not in DANDAS and not meaning.isdigit()
 
         return cls(
-            fonts,
+            frozenset(),
             frozenset(code for code, meaning in meanings.items() if is_letter(meaning)),
             frozenset(code for code, meaning in meanings.items() if meaning in CLOSING),
             frozenset(code for code, meaning in meanings.items() if meaning in DANDAS),

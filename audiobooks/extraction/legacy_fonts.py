@@ -135,12 +135,16 @@ SINGLE_CODES = {
 }
 
 
+def named_encoding(font: str) -> LegacyEncoding | None:
+    """The legacy encoding the font is named as."""
+    return next((encoding for encoding in ENCODINGS if encoding.font_names.search(font)), None)
+
+
 def encoding_of(font: str, text: str) -> LegacyEncoding | None:
     """The legacy encoding a font's text (all of it on the page) is in: by the font's name,
     or, for a font whose name does not say, by its codes."""
-    for encoding in ENCODINGS:
-        if encoding.font_names.search(font):
-            return encoding
+    if encoding := named_encoding(font):
+        return encoding
     if LEGACY_FONT_NAMES.search(font):  # another legacy font's: its codes mean other letters
         return None
     return next((encoding for encoding in ENCODINGS if encoding.holds_codes(text)), None)
@@ -184,9 +188,7 @@ def decode_fonts(characters: list[tuple[str, str | None]]) -> DecodedText | None
 def named_legacy_fonts(fonts: set[str]) -> frozenset[str]:
     """The fonts named as one of ENCODINGS' (their codes are glyphs of Devanagari words,
     spaced by ink like Devanagari)."""
-    return frozenset(
-        font for font in fonts if any(encoding.font_names.search(font) for encoding in ENCODINGS)
-    )
+    return frozenset(font for font in fonts if named_encoding(font))
 
 
 def holds_legacy_codes(text: str) -> bool:

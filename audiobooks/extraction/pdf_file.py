@@ -13,7 +13,7 @@ import math
 import os
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -271,6 +271,10 @@ OUTLINE_MAX_ENTRIES = 2000
 OUTLINE_TITLE_CHARS = 300
 
 
+# Which legacy codes are letters, punctuation and dandas: the same for every page.
+CODE_KINDS = CodedFonts.kinds_of(SINGLE_CODES)
+
+
 def spaced_and_decoded(
     page: pdfium.PdfPage,
     text_page: pdfium.PdfTextPage,
@@ -305,7 +309,7 @@ def spaced_characters(
     text_page: pdfium.PdfTextPage, objects: PageObjects, within: Box, coded: frozenset[str]
 ) -> tuple[list[tuple[str, str | None]], list[FontRun]]:
     """respace_devanagari, the characters of `coded` fonts spaced as a legacy encoding's codes."""
-    codes = CodedFonts.of(coded, SINGLE_CODES) if coded else CodedFonts()
+    codes = replace(CODE_KINDS, fonts=coded)
     characters, runs = respace_devanagari(text_page.raw, objects.texts, within=within, coded=codes)
     # A code `-` at a line end is taken by pdfium for a hyphen, as a hyphen is.
     return [("-\n" if ch == LINE_END_HYPHEN else ch, font) for ch, font in characters], runs
