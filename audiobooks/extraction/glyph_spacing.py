@@ -17,6 +17,7 @@ import ctypes
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import NamedTuple
 
 import pypdfium2.raw as pdfium_raw
@@ -95,26 +96,24 @@ class CharInk:
 
 
 @dataclass(frozen=True)
-class CodedFonts:
-    """Fonts whose characters are a legacy encoding's codes (legacy_fonts.py), and which
-    codes are letters and signs (glyphs of a Devanagari word, spaced by ink), dandas and
-    punctuation that follows its word; other codes (digits, a slash) are spaced as Latin."""
+class CodeKinds:
+    """Which of a legacy encoding's codes (legacy_fonts.py) are letters and signs (glyphs of
+    a Devanagari word, spaced by ink), dandas and punctuation that follows its word; other
+    codes (digits, a slash) are spaced as Latin."""
 
-    fonts: frozenset[str] = frozenset()
-    letters: frozenset[str] = frozenset()
-    closing: frozenset[str] = frozenset()
-    dandas: frozenset[str] = frozenset()
+    letters: frozenset[str]
+    closing: frozenset[str]
+    dandas: frozenset[str]
 
     @classmethod
-    def kinds_of(cls, meanings: Mapping[str, str]) -> CodedFonts:
-        """The kinds of codes, from what each one-character code stands for (no fonts yet)."""
+    def of(cls, meanings: Mapping[str, str]) -> CodeKinds:
+        """The kinds, from what each one-character code stands for."""
 
         def is_letter(meaning: str) -> bool:
             signs = (is_devanagari(ch) or "\ue000" <= ch <= "\uf8ff" for ch in meaning)  # or a stand-in
             return any(signs) and meaning not in DANDAS and not meaning.isdigit()
 
         return cls(
-            frozenset(),
             frozenset(code for code, meaning in meanings.items() if is_letter(meaning)),
             frozenset(code for code, meaning in meanings.items() if meaning in CLOSING),
             frozenset(code for code, meaning in meanings.items() if meaning in DANDAS),
@@ -139,13 +138,13 @@ def respace_devanagari(
     texts: dict[int, TextObject],
     *,
     within: Box,
-    coded: CodedFonts = CodedFonts(),
+    coded: Mapping[str, CodeKinds] = MappingProxyType({}),
 ) -> tuple[list[tuple[str, str | None]], list[FontRun]]:
     """The text page's characters within `within` (the page's box) with their fonts (None
     for a space or a line break, "" for a font not known), the spaces pdfium made up next to Devanagari
     and before punctuation decided by ink (`किया,`, `राजा-रानी`); and the runs of Devanagari
-    characters by font. In `coded` fonts (legacy ones: a code is a glyph), letters' codes
-    count as Devanagari, and punctuation's as the punctuation it stands for."""
+    characters by font. In `coded` fonts (legacy ones, by font: a code is a glyph), letters'
+    codes count as Devanagari, and punctuation's as the punctuation it stands for."""
     ink = CharInk(text_page, texts)
     out: list[tuple[str, str | None]] = []
     runs: list[FontRun] = []
@@ -163,12 +162,12 @@ def respace_devanagari(
             continue
         owner = ink.object_at(index)
         font = texts[owner].font if owner in texts else ""
-        is_code = font in coded.fonts
-        devanagari = is_devanagari(ch) or (is_code and ch in coded.letters)
+        kinds = coded.get(font)
+        devanagari = is_devanagari(ch) or (kinds is not None and ch in kinds.letters)
         word_right = box[2]
         if previous:
-            if devanagari or previous[3] or ch in CLOSING or (is_code and ch in coded.closing):
-                danda = ch in DANDAS or (is_code and ch in coded.dandas)
+            if devanagari or previous[3] or ch in CLOSING or (kinds is not None and ch in kinds.closing):
+                danda = ch in DANDAS or (kinds is not None and ch in kinds.dandas)
                 space = ends_word(ink, previous, owner=owner, left=box[0], danda=danda)
             else:
                 space = held_space

@@ -1,5 +1,6 @@
-"""Hindi set in legacy fonts, decoded: Kruti Dev 010 and DevLys 010 draw Devanagari from
-Latin codes (`gS` is है, `f'k{kk` is शिक्षा), so their text layer is Latin gibberish.
+"""Hindi set in legacy fonts, decoded: Kruti Dev 010 and DevLys 010, and Walkman Chanakya
+905 (NCERT's textbooks), draw Devanagari from Latin codes (`gS` is है, `f'k{kk` is शिक्षा),
+so their text layer is Latin gibberish.
 
 A code is a glyph: a letter, a letter without its stem (`D`, क्, which the stem `k` makes
 क again), a conjunct, a sign. The typist types what is drawn left to right, so the vowel
@@ -88,9 +89,13 @@ class LegacyEncoding:
     font_names: re.Pattern[str]  # the fonts set in it, by their embedded names
     codes: dict[str, str]
     common_words: frozenset[str]  # what it makes of common words, to tell it by its codes
+    # Codes typed apart that draw one letter (pattern, the letter's code), rewritten first.
+    joined: tuple[tuple[re.Pattern[str], str], ...] = ()
 
     def decode(self, codes: str) -> str:
         """Unicode Devanagari for the codes; what is not a code (digits, spaces) kept."""
+        for typed, letter in self.joined:
+            codes = typed.sub(letter, codes)
         pieces, at, longest = [], 0, max(map(len, self.codes))
         while at < len(codes):
             for size in range(min(longest, len(codes) - at), 0, -1):
@@ -109,7 +114,15 @@ class LegacyEncoding:
         """Whether a text of Latin letters is this encoding's codes: at least one word in
         twenty is a common Hindi word's codes (none is an English word)."""
         words = text.split()
-        return len(words) >= 20 and sum(word in self.common_words for word in words) / len(words) >= 0.05
+        return len(words) >= 20 and self.common_share(words) >= 0.05
+
+    def common_share(self, words: list[str]) -> float:
+        return sum(word in self.common_words for word in words) / max(len(words), 1)
+
+    @property
+    def single_codes(self) -> dict[str, str]:
+        """What each one-character code stands for."""
+        return {code: piece for code, piece in self.codes.items() if len(code) == 1}
 
 
 def tidy(text: str) -> str:
@@ -128,11 +141,31 @@ KRUTI_DEV = LegacyEncoding(
          "tks", "dh", "ij", ",d"]
     ),
 )  # fmt: skip
-ENCODINGS = (KRUTI_DEV,)
-# What each one-character code of any encoding stands for.
-SINGLE_CODES = {
-    code: piece for encoding in ENCODINGS for code, piece in encoding.codes.items() if len(code) == 1
-}
+
+# Walkman Chanakya 905 is Kruti Dev's layout with a few codes drawing other glyphs: `/` is
+# ध with its stem, `=` त्र without, brackets and quotes are punctuation, `Ñ` is कृ. Its `Q`
+# is a hook that makes the letter before it another (व and the hook are क, प and it फ,
+# उ and it ऊ), with that letter's signs typed between (`osQ`, के).
+WALKMAN_CHANAKYA_905 = {
+    **{code: piece for code, piece in KRUTI_DEV_010.items() if code not in ("=kk", "¼", "½", "_", "ß")},
+    "/": "ध", "=": "त्र्", "(": "(", ")": ")", "¼": "द्ध", "½": "ऋ", "_": ";", "ß": "ह्र",
+    "Ñ": "कृ", "”": "ज़्", "Q": "फ", "ð": "",  # ð: a kerning glyph (ट्ट is `êð`)
+}  # fmt: skip
+HOOK_MEDIALS = "([sSqwkah`‚¡]{0,2})"
+WALKMAN_CHANAKYA = LegacyEncoding(
+    name="Walkman Chanakya 905",
+    font_names=re.compile(r"(?:^|\+)walkman|chanakya[ -]?905", re.IGNORECASE),
+    codes=WALKMAN_CHANAKYA_905,
+    # The same words as Kruti Dev's, but के: its `ds` would draw वे and a hook (`osQ`).
+    common_words=KRUTI_DEV.common_words - {"ds"} | {"osQ"},
+    joined=(
+        (re.compile(r"I\+k"), "i"),  # प typed as its half form, a nukta and the stem
+        (re.compile(f"o{HOOK_MEDIALS}Q"), "d\\1"),
+        (re.compile(f"i{HOOK_MEDIALS}Q"), "Q\\1"),
+        (re.compile("mQ"), "Å"),
+    ),
+)
+ENCODINGS = (KRUTI_DEV, WALKMAN_CHANAKYA)
 
 
 def named_encoding(font: str) -> LegacyEncoding | None:
@@ -147,7 +180,9 @@ def encoding_of(font: str, text: str) -> LegacyEncoding | None:
         return encoding
     if LEGACY_FONT_NAMES.search(font):  # another legacy font's: its codes mean other letters
         return None
-    return next((encoding for encoding in ENCODINGS if encoding.holds_codes(text)), None)
+    words = text.split()
+    held = [encoding for encoding in ENCODINGS if encoding.holds_codes(text)]
+    return max(held, key=lambda encoding: encoding.common_share(words), default=None)
 
 
 @dataclass(frozen=True)
@@ -185,10 +220,10 @@ def decode_fonts(characters: list[tuple[str, str | None]]) -> DecodedText | None
     return DecodedText("".join(out), names, frozenset(used))
 
 
-def named_legacy_fonts(fonts: set[str]) -> frozenset[str]:
+def named_legacy_fonts(fonts: set[str]) -> dict[str, LegacyEncoding]:
     """The fonts named as one of ENCODINGS' (their codes are glyphs of Devanagari words,
-    spaced by ink like Devanagari)."""
-    return frozenset(font for font in fonts if named_encoding(font))
+    spaced by ink like Devanagari), with their encodings."""
+    return {font: encoding for font in fonts if (encoding := named_encoding(font))}
 
 
 def holds_legacy_codes(text: str) -> bool:

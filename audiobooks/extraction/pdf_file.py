@@ -13,15 +13,16 @@ import math
 import os
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 
-from audiobooks.extraction.glyph_spacing import LINE_END_HYPHEN, CodedFonts, FontRun, respace_devanagari
+from audiobooks.extraction.glyph_spacing import LINE_END_HYPHEN, CodeKinds, FontRun, respace_devanagari
 from audiobooks.extraction.legacy_fonts import (
-    SINGLE_CODES,
+    ENCODINGS,
+    LegacyEncoding,
     decode_fonts,
     holds_legacy_codes,
     named_legacy_fonts,
@@ -272,7 +273,7 @@ OUTLINE_TITLE_CHARS = 300
 
 
 # Which legacy codes are letters, punctuation and dandas: the same for every page.
-CODE_KINDS = CodedFonts.kinds_of(SINGLE_CODES)
+CODE_KINDS = {encoding.name: CodeKinds.of(encoding.single_codes) for encoding in ENCODINGS}
 
 
 def spaced_and_decoded(
@@ -306,11 +307,11 @@ def spaced_and_decoded(
 
 
 def spaced_characters(
-    text_page: pdfium.PdfTextPage, objects: PageObjects, within: Box, coded: frozenset[str]
+    text_page: pdfium.PdfTextPage, objects: PageObjects, within: Box, coded: dict[str, LegacyEncoding]
 ) -> tuple[list[tuple[str, str | None]], list[FontRun]]:
-    """respace_devanagari, the characters of `coded` fonts spaced as a legacy encoding's codes."""
-    codes = replace(CODE_KINDS, fonts=coded)
-    characters, runs = respace_devanagari(text_page.raw, objects.texts, within=within, coded=codes)
+    """respace_devanagari, the characters of `coded` fonts spaced as their encodings' codes."""
+    kinds = {font: CODE_KINDS[encoding.name] for font, encoding in coded.items()}
+    characters, runs = respace_devanagari(text_page.raw, objects.texts, within=within, coded=kinds)
     # A code `-` at a line end is taken by pdfium for a hyphen, as a hyphen is.
     return [("-\n" if ch == LINE_END_HYPHEN else ch, font) for ch, font in characters], runs
 

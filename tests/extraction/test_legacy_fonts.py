@@ -1,12 +1,13 @@
-"""Kruti Dev 010 codes decoded to Unicode: against other converters' vectors and Hindi
-encoded by another converter (hinlegacy)."""
+"""Kruti Dev 010 and Walkman Chanakya 905 codes decoded to Unicode: against words read off
+real documents, other converters' vectors and Hindi encoded by another converter
+(hinlegacy)."""
 
 import unicodedata
 
 import pytest
 
-from audiobooks.extraction.legacy_fonts import KRUTI_DEV, encoding_of
-from tests.support.legacy_font import encode
+from audiobooks.extraction.legacy_fonts import KRUTI_DEV, WALKMAN_CHANAKYA, encoding_of
+from tests.support.legacy_font import WALKMAN_CHANAKYA_FONT, encode
 from tests.support.prose import HINDI_PARAGRAPHS, MARATHI_PARAGRAPHS
 
 # Word pairs from krutiextract's tests (tests/corpus.py, MIT licence): letters with every
@@ -27,6 +28,46 @@ KRUTIEXTRACT_PAIRS = [
     ("vkn'kZ", "आदर्श"), ("d+e", "क़म"), ("t+:jh", "ज़रूरी"), ("Q+t+Z", "फ़र्ज़"), ("åƒ„", "०१२"),
     ("ukeA", "नाम।"), ("d][k", "क,ख"),
 ]  # fmt: skip
+
+
+# Words of a real NCERT textbook set in Walkman Chanakya 905 (jhss101.pdf, page 3), as its
+# text layer holds them and as its page shows them: krutiextract's tests/corpus_walkman.py.
+NCERT_WALKMAN_PAIRS = [
+    ("dh", "की"), ("vR;fèkd", "अत्यधिक"), ("deh", "कमी"), ("gSA", "है।"),
+    ("mnkgj.kkFkZ", "उदाहरणार्थ"), (">kj[kaM", "झारखंड"), ("eè;izns'k", "मध्यप्रदेश"),
+    ("vkSj", "और"), ("NÙkhlx<+", "छत्तीसगढ़"), ("vkfn", "आदि"),
+    ("izkarksa", "प्रांतों"), ("esa", "में"), ("[kfutksa", "खनिजों"),
+    ("dks;ys", "कोयले"), ("osQ", "के"), ("izpqj", "प्रचुर"), ("HkaMkj", "भंडार"),
+    ("gSaA", "हैं।"), ("v#.kkpy", "अरुणाचल"), ("izns'k", "प्रदेश"), ("ty", "जल"),
+    ("lalkèku", "संसाधन"), ("ek=kk", "मात्रा"), ("ik,", "पाए"), ("tkrs", "जाते"),
+    ("ijarq", "परंतु"), ("ewy", "मूल"), ("fodkl", "विकास"),
+    ("jktLFkku", "राजस्थान"), ("iou", "पवन"), ("lkSj", "सौर"),
+    ("mQtkZ", "ऊर्जा"), ("lalkèkuksa", "संसाधनों"), ("cgqrk;r", "बहुतायत"),
+    ("ysfdu", "लेकिन"), ("yík[k", "लद्दाख"), ("dk", "का"), ("'khr", "शीत"),
+    ("e#LFky", "मरुस्थल"), ("ns'k", "देश"), ("vU;", "अन्य"), ("Hkkxksa", "भागों"),
+    ("ls", "से"), ("vyx&Fkyx", "अलग-थलग"), ("iM+rk", "पड़ता"), (";g", "यह"),
+    ("lkaLÑfrd", "सांस्कृतिक"), ("fojklr", "विरासत"), ("èkuh", "धनी"),
+    ("gS", "है"), (";gk¡", "यहाँ"), ("vkèkkjHkwr", "आधारभूत"),
+    ("volajpuk", "अवसंरचना"), ("rFkk", "तथा"), ("oqQN", "कुछ"),
+    ("egÙoiw.kZ", "महत्त्वपूर्ण"), ("blfy,", "इसलिए"), ("jk\"Vªh;", "राष्ट्रीय"),
+    ("izkarh;", "प्रांतीय"), ("izknsf'kd", "प्रादेशिक"), ("LFkkuh;", "स्थानीय"),
+    ("Lrj", "स्तर"), ("ij", "पर"), ("larqfyr", "संतुलित"), ("fu;kstu", "नियोजन"),
+    ("vko';drk", "आवश्यकता"), ("miyCèkrk", "उपलब्धता"), ("gh", "ही"),
+    ("laHko", "संभव"), ("ugha", "नहीं"), ("cgqr", "बहुत"), ("{ks=k", "क्षेत्र"),
+    ("tks", "जो"), ("le`¼", "समृद्ध"), ("gksrs", "होते"), ("gq,", "हुए"),
+    ("Hkh", "भी"), ("vkfFkZd", "आर्थिक"), (":i", "रूप"), ("fiNM+s", "पिछड़े"),
+    ("izns'kksa", "प्रदेशों"), ("fxurh", "गिनती"), ("vkrs", "आते"),
+    ("blosQ", "इसके"), ("foijhr", "विपरीत"), (",sls", "ऐसे"),
+    ("fodflr", "विकसित"), ("D;k", "क्या"), ("vki", "आप"), ("laiUu", "संपन्न"),
+    ("rs”k", "तेज़"), ("vaxzs”kh", "अंग्रेज़ी"), ("”;knk", "ज़्यादा"), ("feêðh", "मिट्टी"),
+    ("ifêð;ksa", "पट्टियों"), ("C;wVhI+kqQy", "ब्यूटीफुल"), ("lqy>k,¡_", "सुलझाएँ;"),
+    ("laca/", "संबंध"), ("ikS/ksa", "पौधों"), ("vkWiQ", "ऑफ"), ("v/Z", "अर्ध"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("codes", "unicode"), NCERT_WALKMAN_PAIRS)
+def test_walkman_chanakya_codes_decode_as_the_printed_page_reads(codes, unicode):
+    assert WALKMAN_CHANAKYA.decode(codes) == unicodedata.normalize("NFC", unicode)
 
 
 @pytest.mark.parametrize(("codes", "unicode"), KRUTIEXTRACT_PAIRS)
@@ -56,13 +97,17 @@ def test_hindi_and_marathi_encoded_by_hinlegacy_come_back_exactly(paragraph):
     assert KRUTI_DEV.decode(encode(paragraph)) == paragraph
 
 
-def test_a_font_is_taken_as_kruti_dev_by_its_name_or_by_its_codes():
+def test_a_font_is_taken_as_a_legacy_encoding_by_its_name_or_by_its_codes():
     codes = encode(" ".join(HINDI_PARAGRAPHS[:2]))
+    walkman_codes = WALKMAN_CHANAKYA_FONT.encode(" ".join(HINDI_PARAGRAPHS[:2]))
     english = "It was the best of times, it was the worst of times, it was the age of wisdom " * 3
 
     assert encoding_of("ABCDEF+KrutiDev010", "") is KRUTI_DEV
     assert encoding_of("DevLys010", "") is KRUTI_DEV
     assert encoding_of("F1", codes) is KRUTI_DEV
     assert encoding_of("F1", english) is None
+    assert encoding_of("ABCDEF+WalkmanChanakya905Normal", "") is WALKMAN_CHANAKYA
+    assert encoding_of("Chanakya 905", "") is WALKMAN_CHANAKYA
+    assert encoding_of("F1", walkman_codes) is WALKMAN_CHANAKYA  # के typed as `osQ`
     assert encoding_of("Chanakya", codes) is None  # another legacy font: its codes mean other letters
     assert encoding_of("AkrutiDevPriya", codes) is None

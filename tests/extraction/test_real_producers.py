@@ -1,7 +1,7 @@
 """Hindi books as Chromium and LibreOffice print them, read from their text layers: words
 spaced as printed (glyph_spacing.py), each font checked against OCR once per book
 (font_trust.py), at or below poppler's pdftotext on the same file; books set in Kruti Dev
-010, decoded from its codes (legacy_fonts.py)."""
+010 and Walkman Chanakya 905, decoded from their codes (legacy_fonts.py)."""
 
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +14,7 @@ from audiobooks.extraction.font_trust import CHECKS
 from audiobooks.extraction.page_extraction import extract_pages, options_for_book
 from audiobooks.extraction.pdf_file import PdfiumPages
 from tests.support.character_error import character_error_rate
-from tests.support.legacy_font import encode, kruti_dev_font
+from tests.support.legacy_font import KRUTI_DEV_FONT, WALKMAN_CHANAKYA_FONT, build_font
 from tests.support.pdf_factory import unshaped_devanagari_pdf
 from tests.support.prose import (
     HINDI_HEADING,
@@ -124,38 +124,41 @@ def test_a_font_that_draws_other_than_its_text_is_refused_and_its_later_pages_no
     assert len(band_reads) == CHECKS
 
 
-KRUTI_DEV_BOOKS = {
-    "chromium-kruti-dev-hindi-justified": (HINDI_PARAGRAPHS[:6], "", True),
+LEGACY_FONT_BOOKS = {
+    "chromium-kruti-dev-hindi-justified": (KRUTI_DEV_FONT, HINDI_PARAGRAPHS[:6], "", True),
     # An order of a Marathi court: case numbers, and its court's name in English in another font.
     "chromium-kruti-dev-marathi-court": (
+        KRUTI_DEV_FONT,
         MARATHI_COURT_PARAGRAPHS + MARATHI_PARAGRAPHS,
         "District Court, Pune",
         False,
     ),
+    "chromium-walkman-chanakya-hindi-ragged": (WALKMAN_CHANAKYA_FONT, HINDI_PARAGRAPHS[6:], "", False),
 }
 
 
-@pytest.fixture(scope="module")
-def kruti_dev_font_file(tmp_path_factory):
-    return kruti_dev_font(tmp_path_factory.mktemp("fonts"))
-
-
-@pytest.fixture(scope="module", params=sorted(KRUTI_DEV_BOOKS))
-def kruti_dev_book(request, kruti_dev_font_file, tmp_path_factory):
-    """(the PDF, its text as written): Hindi typed in Kruti Dev 010's codes, printed by Chromium."""
-    paragraphs, heading, justified = KRUTI_DEV_BOOKS[request.param]
+@pytest.fixture(scope="module", params=sorted(LEGACY_FONT_BOOKS))
+def legacy_font_book(request, tmp_path_factory):
+    """(the PDF, its text as written, its encoding): Hindi typed in a legacy font's codes,
+    printed by Chromium."""
+    legacy, paragraphs, heading, justified = LEGACY_FONT_BOOKS[request.param]
+    folder = tmp_path_factory.mktemp("legacy")
     layout = Layout(
-        font="Kruti Dev 010", font_file=kruti_dev_font_file, heading_font="DejaVu Serif", justified=justified
+        font=legacy.family,
+        font_file=build_font(folder, legacy),
+        heading_font="DejaVu Serif",
+        justified=justified,
     )
-    path = tmp_path_factory.mktemp("kruti") / f"{request.param}.pdf"
-    chromium_pdf(path, tuple(map(encode, paragraphs)), heading=heading, layout=layout)
-    return path, "\n".join([heading, *paragraphs])
+    path = folder / f"{request.param}.pdf"
+    chromium_pdf(path, tuple(map(legacy.encode, paragraphs)), heading=heading, layout=layout)
+    encoding = "Kruti Dev 010" if legacy is KRUTI_DEV_FONT else "Walkman Chanakya 905"
+    return path, "\n".join([heading, *paragraphs]), encoding
 
 
-def test_a_book_set_in_kruti_dev_is_read_from_its_codes_decoded(kruti_dev_book, band_reads):
-    pdf, truth = kruti_dev_book
+def test_a_book_set_in_a_legacy_font_is_read_from_its_codes_decoded(legacy_font_book, band_reads):
+    pdf, truth, encoding = legacy_font_book
     results = read_book(pdf)
     assert [result.method for result in results] == ["text"] * len(results), [r.reason for r in results]
-    assert all(result.reason.startswith("Kruti Dev 010 codes decoded: text layer") for result in results)
+    assert all(result.reason.startswith(f"{encoding} codes decoded: text layer") for result in results)
     assert character_error_rate("\n".join(result.text for result in results), truth) <= 0.005
     assert 1 <= len(band_reads) <= CHECKS  # the decoded font checked against OCR, once per book

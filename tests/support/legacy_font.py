@@ -1,24 +1,31 @@
-"""A font named Kruti Dev 010 that draws Devanagari from Latin codes, as the real one does,
-and Hindi encoded into its codes: for documents set in it by real producers.
+"""Fonts named Kruti Dev 010 and Walkman Chanakya 905 that draw Devanagari from Latin codes,
+as the real ones do, and Hindi encoded into their codes: for documents set in them by real
+producers.
 
-The real font is not free to ship. This one is built from Noto Sans Devanagari: each code
-draws what `hinlegacy` (a converter on PyPI, not the engine's table) says it stands for,
-its glyphs placed as HarfBuzz places them after a letter, and nothing shapes them further
-(no GSUB or GPOS), so the page shows what the codes draw, in the order typed.
+The real fonts are not free to ship. These are built from Noto Sans Devanagari: each code
+draws what `hinlegacy` (a converter on PyPI, not the engine's table) says Kruti Dev 010's
+stands for, its glyphs placed as HarfBuzz places them after a letter, and nothing shapes
+them further (no GPOS), so the page shows what the codes draw, in the order typed. Walkman
+Chanakya 905 draws a few codes otherwise, as krutiextract (another converter) found them in
+the font embedded in NCERT's textbooks; its hook `Q`, which makes the letter before it
+another, is drawn as a ligature of the two.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import hinlegacy
 import uharfbuzz as harfbuzz
+from fontTools.feaLib.builder import addOpenTypeFeaturesFromString
 from fontTools.ttLib import TTFont
 from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphComponent
 
 NOTO_SANS_DEVANAGARI = Path("/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf")
-FAMILY, POSTSCRIPT_NAME = "Kruti Dev 010", "KrutiDev010"
 CODEC = "krutidev_010"
 # The codes the font draws: printable ASCII and the Windows-1252 letters the layout uses.
 CODES = [chr(code) for code in range(0x21, 0x7F)] + list(
@@ -37,6 +44,35 @@ SIGN_OFFSETS = {"vattudeva": (120, 190)}
 PAIRED_CODES = {"ª": "\u094d\u0930", "î": "\u094d\u092f"}
 ZWJ = "\u200d"
 REPH_CODE = "Z"
+
+
+@dataclass(frozen=True)
+class LegacyFont:
+    family: str
+    postscript_name: str
+    drawn: Mapping[str, str] = field(default_factory=dict)  # codes drawn otherwise than Kruti Dev's
+    ligatures: Mapping[str, str] = field(default_factory=dict)  # codes drawn together as one letter
+    # How its typist types what Kruti Dev's types otherwise (Kruti Dev's code, this font's).
+    respelled: Mapping[str, str] = field(default_factory=dict)
+
+    def encode(self, text: str) -> str:
+        """Unicode Hindi in the font's codes."""
+        codes = encode(text)
+        if not self.respelled:
+            return codes
+        spelled = re.compile("|".join(map(re.escape, sorted(self.respelled, key=len, reverse=True))))
+        return spelled.sub(lambda found: self.respelled[found.group()], codes)
+
+
+KRUTI_DEV_FONT = LegacyFont("Kruti Dev 010", "KrutiDev010")
+WALKMAN_CHANAKYA_FONT = LegacyFont(
+    "Walkman-Chanakya905",
+    "WalkmanChanakya905Normal",
+    # `=k` is त्र: `=` is त्र without its stem.
+    drawn={"/": "ध", "=": "त्र्", "¼": "द्ध", "½": "ऋ", "(": "(", ")": ")"},
+    ligatures={"iQ": "फ", "mQ": "ऊ", "osQ": "के"},
+    respelled={"ds": "osQ", "Q": "iQ", "Å": "mQ", "=": "=k", ")": "¼", "/": "è", "_": "½"},
+)
 
 
 def encode(text: str) -> str:
@@ -76,13 +112,13 @@ class Shaper:
             pen += self.advances[name][0]
         return drawn
 
-    def pieces(self, code: str) -> list[tuple[str, int, int]]:
+    def pieces(self, code: str, drawn: Mapping[str, str]) -> list[tuple[str, int, int]]:
         """The glyphs a code draws, (name, x, y) from its origin."""
         if code == REPH_CODE:  # placed from the end of the letter it is drawn after
             glyphs = self.shape("र्" + BASE)
             base = next(glyph for glyph in glyphs if glyph[0] == self.base_glyph)
             return [(self.names[gid], x - base[3], y) for gid, x, y, _ in glyphs if gid != self.base_glyph]
-        meaning = PAIRED_CODES.get(code) or hinlegacy.decode(code, CODEC).strip() or code
+        meaning = drawn.get(code) or PAIRED_CODES.get(code) or hinlegacy.decode(code, CODEC).strip() or code
         if meaning in SIGN_GLYPHS:
             return self.one_after_another(SIGN_GLYPHS[meaning])
         if len(meaning) == 1 and unicodedata.category(meaning) in ("Mn", "Mc"):
@@ -97,44 +133,58 @@ def drawn_advance(drawn: list[tuple[str, int, int]], hmtx) -> int:
     return max(x + hmtx[piece][0] for piece, x, _ in drawn)
 
 
-def kruti_dev_font(folder: Path) -> Path:
+def composite(drawn: list[tuple[str, int, int]], glyf) -> Glyph:
+    glyph = Glyph()
+    glyph.components = []
+    for piece, x, y in drawn:
+        component = GlyphComponent()
+        component.glyphName, component.x, component.y, component.flags = piece, x, y, 0
+        glyph.components.append(component)
+    glyph.numberOfContours = -1
+    glyph.recalcBounds(glyf)
+    return glyph
+
+
+def build_font(folder: Path, legacy: LegacyFont = KRUTI_DEV_FONT) -> Path:
     """The font, built into `folder`."""
-    path = folder / f"{POSTSCRIPT_NAME}.ttf"
+    path = folder / f"{legacy.postscript_name}.ttf"
     font = TTFont(str(NOTO_SANS_DEVANAGARI))
     shaper = Shaper(font)
     order = list(font.getGlyphOrder())
     glyf, hmtx = font["glyf"], font["hmtx"]
     mapping = {ord(" "): font.getBestCmap()[ord(" ")]}
-    for code in CODES:
-        if not (drawn := shaper.pieces(code)):
-            continue
-        name = f"kruti.{ord(code):04x}"
-        glyph = Glyph()
-        glyph.components = []
-        for piece, x, y in drawn:
-            component = GlyphComponent()
-            component.glyphName, component.x, component.y, component.flags = piece, x, y, 0
-            glyph.components.append(component)
-        glyph.numberOfContours = -1
+
+    def add(name: str, drawn: list[tuple[str, int, int]], advance: int) -> None:
         order.append(name)
-        glyf.glyphs[name] = glyph
-        glyph.recalcBounds(glyf)
+        glyf.glyphs[name] = glyph = composite(drawn, glyf)
         # The left side bearing is where the ink starts (a sign's, left of its origin):
         # renderers place the glyph by it.
-        hmtx.metrics[name] = (drawn_advance(drawn, hmtx) if code != REPH_CODE else 0, glyph.xMin)
-        mapping[ord(code)] = name
+        hmtx.metrics[name] = (advance, glyph.xMin)
+
+    for code in CODES:
+        if drawn := shaper.pieces(code, legacy.drawn):
+            add(f"code.{ord(code):04x}", drawn, drawn_advance(drawn, hmtx) if code != REPH_CODE else 0)
+            mapping[ord(code)] = f"code.{ord(code):04x}"
+    ligatures = []
+    for codes, letter in legacy.ligatures.items():
+        drawn = [(shaper.names[gid], x, y) for gid, x, y, _ in shaper.shape(letter)]
+        add(f"letter.{codes}", drawn, drawn_advance(drawn, hmtx))
+        ligatures.append(f"sub {' '.join(mapping[ord(code)] for code in codes)} by letter.{codes};")
     font.setGlyphOrder(order)
     glyf.glyphOrder = order
     for table in ("GSUB", "GPOS", "GDEF", "DSIG"):
         del font[table]
+    if ligatures:
+        features = "languagesystem DFLT dflt;\nlanguagesystem latn dflt;\nfeature liga {\n%s\n} liga;"
+        addOpenTypeFeaturesFromString(font, features % "\n".join(ligatures))
     for subtable in font["cmap"].tables:
         subtable.cmap = dict(mapping) if subtable.isUnicode() else {}
     name_table = font["name"]
     for record in list(name_table.names):
         if record.nameID in (1, 3, 4, 16):
-            record.string = FAMILY
+            record.string = legacy.family
         elif record.nameID == 6:
-            record.string = POSTSCRIPT_NAME
+            record.string = legacy.postscript_name
     font["maxp"].numGlyphs = len(order)
     font.save(str(path))
     return path
