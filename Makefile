@@ -31,8 +31,9 @@ $(VENV)/.runtime: requirements.txt constraints.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements.txt -c constraints.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt constraints.txt | $(BIN)/python
+$(VENV)/.dev: requirements.txt requirements-dev.txt requirements-dev-no-deps.txt constraints.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-dev.txt -c constraints.txt
+	$(BIN)/pip install -q --no-deps -r requirements-dev-no-deps.txt
 	touch $@ $(VENV)/.runtime
 
 # A secret made once per checkout lets `make run` keep DEBUG off without any setup.

@@ -110,6 +110,8 @@ class CodeKinds:
         """The kinds, from what each one-character code stands for."""
 
         def is_letter(meaning: str) -> bool:
+            if not meaning:  # a glyph drawn with a letter's (Chanakya's kerning after क)
+                return True
             signs = (is_devanagari(ch) or "\ue000" <= ch <= "\uf8ff" for ch in meaning)  # or a stand-in
             return any(signs) and meaning not in DANDAS and not meaning.isdigit()
 

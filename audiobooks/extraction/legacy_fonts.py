@@ -57,6 +57,10 @@ TIDY_UPS = (
     ("आे", "ओ"),
     ("आै", "औ"),
     ("अॉ", "ऑ"),
+    ("अो", "ओ"),
+    ("अौ", "औ"),
+    ("आॅ", "ऑ"),
+    ("ाॅ", "ॉ"),
     ("एे", "ऐ"),
     ("ाे", "ो"),
     ("ाै", "ौ"),
@@ -66,6 +70,7 @@ TIDY_UPS = (
     ("ंौ", "ौं"),
     ("ंा", "ां"),
     ("ंी", "ीं"),
+    ("ंु", "ुं"),
 )
 CONSONANT = "[\u0915-\u0939\u0958-\u095f]" + NUKTA + "?"
 # A consonant and the consonants joined to it by viramas: what ि and the reph belong to.
@@ -165,7 +170,58 @@ WALKMAN_CHANAKYA = LegacyEncoding(
         (re.compile("mQ"), "Å"),
     ),
 )
-ENCODINGS = (KRUTI_DEV, WALKMAN_CHANAKYA)
+
+# Chanakya (Rajasthan's and Dainik Jagran's) is a layout of its own, of Windows-1252
+# characters: ¥ is अ, × म, æ the stem; bytes Windows-1252 leaves undefined (0x81, 0x8D,
+# 0x8F, 0x90) are half letters. ि is `ç` and the reph `ü`; a nukta may be typed before its
+# letter (`¸Á`, ज़). `¤` and `U` draw nothing (kerning after क and र).
+CHANAKYA_CODES = {
+    "¤": "", "U": "",
+    # Vowels (the rest drawn from these and signs).
+    "¥": "अ", "§": "इ", "§ü": "ई", "§Z": "ईं", "©": "उ", "ª": "ऊ", "«": "ऋ", "¬": "ॠ", "\xad": "ऌ", "°": "ए",
+    # Letters, and letters without their stem (followed by the stem `æ`, the letter).
+    "·": "क", "•": "क", "€": "क्", "¹": "ख", "\x81": "ख्", "»": "ग", "‚": "ग्", "ƒ": "घ्", "¾": "ङ",
+    "¿": "च", "‘": "च्", "À": "छ", "Á": "ज", "…": "ज्", "’": "ज्", "Û": "झ्", "†": "ञ्",
+    "Å": "ट", "Æ": "ठ", "Ç": "ड", "É": "ढ", "‡": "ण्",
+    "Ì": "त", "ˆ": "त्", "Í": "थ", "‰": "थ्", "Î": "द", "¼": "द", "Ï": "ध", "Š": "ध्", "Ù": "न", "‹": "न्",
+    "Â": "प", "Œ": "प्", "È": "फ", "\x8d": "फ्", "Õ": "ब", "Ž": "ब्", "Ö": "भ", "\x8f": "भ्",
+    "×": "म", "\x90": "म्", "Ø": "य", "Ä": "य्", "Ú": "र", "Ü": "ल", "¶": "ल", "Ë": "ल्", "Ý": "ळ",
+    "ß": "व", "Ã": "व्", "o": "श", "à": "श्", "³": "श्", "á": "ष", "c": "ष्", "â": "स", "S": "स्",
+    "ã": "ह", "±": "ह्",
+    # Conjuncts drawn as one glyph.
+    "ÿ": "क्ष्", "˜": "त्र्", "™": "ज्ञ्", "Ÿ": "श्र्", "ž": "त्त्", "ó": "न्न्", "“": "च्च्", "”": "ज्ज्",
+    "B": "क्च", "C": "ष्ट", "D": "ष्ठ", "E": "श्व", "F": "स्न", "G": "त्र", "I": "ढ्ढ", "J": "छ्व",
+    "L": "रु", "M": "रू", "N": "हृ", "O": "ह्र", "P": "क्क", "Q": "क्त", "R": "क्र", "T": "ञ्ज",
+    "V": "ङ्क", "W": "ङ्ख", "X": "ङ्ग", "Y": "ङ्घ", "`": "क्व", "a": "ड्ड", "b": "ड्ढ", "d": "स्र",
+    "e": "द्ग", "f": "द्घ", "g": "द्द", "h": "द्ध", "i": "द्ब", "j": "द्भ", "k": "द्म", "l": "द्य",
+    "m": "द्व", "n": "ठ्ठ", "p": "श्च", "q": "ह्न", "r": "ह्म", "s": "ह्य", "t": "ह्ल", "u": "ह्व",
+    "#": "प्त", "%": "त्न", "@": "ञ्च", "„": "ल्ल", "¦": "ष्ट्व", "¨": "ङ्क्ष", "¯": "ख्न", "µ": "द्ब्र",
+    "º": "ख्र", "Ê": "ज़्", "^": "ट्ट",
+    # Signs.
+    "æ": "ा", "è": "ी", "é": "ु", "ä": "ु", "ê": "ू", "å": "ू", "ë": "ृ", "ì": "ॄ", "í": "ॢ",
+    "ð": "े", "Ô": "े", "ñ": "ै", "ô": "ो", "õ": "ौ", "ò": "ॅ", "¢": "ं", "´": "ं", "¡": "ँ",
+    "A": "्र", "ý": "्र", "þ": "्र", "K": "्य", "÷": VIRAMA, "¸": NUKTA, "ç": SHORT_I, "ü": REPH, "Z": REPH + "ं",
+    # Digits: ASCII ones are drawn as Devanagari, Latin ones typed as letters; punctuation.
+    **{str(digit): chr(0x966 + digit) for digit in range(10)},
+    "®": "0", "v": "1", "w": "2", "x": "3", "y": "4", "z": "5", "{": "6", "|": "7", "}": "8", "~": "9",
+    "Ð": "।", "H": "॥", "Ñ": ":", "ù": "ऽ", "Ò": "'",
+}  # fmt: skip
+CHANAKYA = LegacyEncoding(
+    name="Chanakya",
+    font_names=re.compile(r"(?:^|\+)chanakya", re.IGNORECASE),
+    codes=CHANAKYA_CODES,
+    # The words KRUTI_DEV's are, in Chanakya's codes (और two ways, के and का with क's kerning).
+    common_words=frozenset(
+        ["ãñ", "·¤æ", "·ð¤", "×ð´", "¥õÚU", "¥æñÚU", "ç·¤", "·¤æð", "âð", "ãñ´", "Íæ", "Íð", "Öè", "Øã",
+         "Ìæð", "Áæð", "·¤è", "ÂÚU", "°·¤"]
+    ),
+    joined=(
+        (re.compile("ð¸"), "¸ð"),  # े typed before the nukta of its letter
+        (re.compile("¸([•¹»ÁÇÉÈØÚÙ\x8d])"), "\\1¸"),  # a nukta typed before its letter
+        (re.compile("üð´"), "ðZ"),  # the reph typed before the े of its syllable
+    ),
+)
+ENCODINGS = (KRUTI_DEV, WALKMAN_CHANAKYA, CHANAKYA)
 
 
 def named_encoding(font: str) -> LegacyEncoding | None:

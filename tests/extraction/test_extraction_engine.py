@@ -141,12 +141,12 @@ def test_english_in_a_font_named_kruti_dev_decodes_to_nonsense_and_is_ocred(tmp_
 
 def test_a_digital_page_in_a_legacy_font_not_decoded_is_ocred(tmp_path):
     plain = build_pdf(tmp_path / "plain.pdf", [english_page(count=8)])
-    renamed = with_base_font(plain, tmp_path / "chanakya.pdf", "Chanakya")
+    renamed = with_base_font(plain, tmp_path / "shusha.pdf", "Shusha")
 
     result = page_extraction.extract_page(renamed, 1, page_extraction.ExtractionOptions(language="eng"))
 
     assert result.method == "ocr"
-    assert result.reason == "text layer refused: set in the legacy Hindi font Chanakya"
+    assert result.reason == "text layer refused: set in the legacy Hindi font Shusha"
 
 
 def test_auto_mode_reads_text_layers_and_ocrs_scans(three_page_book):

@@ -1,13 +1,14 @@
-"""Kruti Dev 010 and Walkman Chanakya 905 codes decoded to Unicode: against words read off
-real documents, other converters' vectors and Hindi encoded by another converter
-(hinlegacy)."""
+"""Kruti Dev 010, Walkman Chanakya 905 and Chanakya codes decoded to Unicode: against words
+read off real documents, other converters' vectors, Hindi encoded by another converter
+(hinlegacy), and Hindi typed in Chanakya as another converter (krutiextract) reads it."""
 
 import unicodedata
 
+import krutiextract
 import pytest
 
-from audiobooks.extraction.legacy_fonts import KRUTI_DEV, WALKMAN_CHANAKYA, encoding_of
-from tests.support.legacy_font import WALKMAN_CHANAKYA_FONT, encode
+from audiobooks.extraction.legacy_fonts import CHANAKYA, KRUTI_DEV, WALKMAN_CHANAKYA, encoding_of
+from tests.support.legacy_font import WALKMAN_CHANAKYA_FONT, chanakya_encode, encode
 from tests.support.prose import HINDI_PARAGRAPHS, MARATHI_PARAGRAPHS
 
 # Word pairs from krutiextract's tests (tests/corpus.py, MIT licence): letters with every
@@ -70,6 +71,34 @@ def test_walkman_chanakya_codes_decode_as_the_printed_page_reads(codes, unicode)
     assert WALKMAN_CHANAKYA.decode(codes) == unicodedata.normalize("NFC", unicode)
 
 
+# Words of a real 216-page Rajasthan history set in Chanakya, as its text layer holds them
+# (Windows-1252) and as its page shows them: krutiextract's tests/corpus_chanakya.py.
+RAJASTHAN_CHANAKYA_PAIRS = [
+    ("ÚUæÁSÍæÙ", "राजस्थान"), ("âæ×æ‹Ø", "सामान्य"), ("™ææÙ", "ज्ञान"), ("·ð¤", "के"), ("çÜ°", "लिए"),
+    ("¥æÁ", "आज"), ("ãUè", "ही"), ("ÚUæßÜ", "रावल"), ("ß¢àæ", "वंश"), ("×ãæÎðß", "महादेव"),
+    ("çßÁØ", "विजय"), ("·¤æÜ", "काल"), ("ÖæðÁ", "भोज"), ("çÂÌæ", "पिता"), ("ÙæÍ", "नाथ"),
+    ("ÚUæÁæ", "राजा"), ("×¢çÎÚU", "मंदिर"), ("çÙ×æü‡æ", "निर्माण"), ("â¢SÍæÂ·¤", "संस्थापक"),
+    ("©UÎØÂéÚU", "उदयपुर"), ("ãUˆØæ", "हत्या"), ("Ö»ßæÙ", "भगवान"), ("ÿæð˜æ", "क्षेत्र"), ("ÂýÎðàæ", "प्रदेश"),
+]  # fmt: skip
+# krutiextract moves ि past one letter only: a cluster of three it reads wrongly.
+KRUTIEXTRACT_MISREADS = {"स्त्रियाँ"}
+
+
+@pytest.mark.parametrize(("codes", "unicode"), RAJASTHAN_CHANAKYA_PAIRS)
+def test_chanakya_codes_decode_as_the_printed_page_reads(codes, unicode):
+    assert CHANAKYA.decode(codes) == unicodedata.normalize("NFC", unicode)
+
+
+@pytest.mark.parametrize("paragraph", HINDI_PARAGRAPHS + MARATHI_PARAGRAPHS)
+def test_hindi_typed_in_chanakya_decodes_as_krutiextract_reads_it(paragraph):
+    codes = chanakya_encode(paragraph)
+    theirs = unicodedata.normalize("NFC", krutiextract.chanakya_to_unicode(codes)).split()
+
+    assert CHANAKYA.decode(codes) == paragraph
+    disagreed = {ours for ours, their in zip(paragraph.split(), theirs, strict=True) if ours != their}
+    assert disagreed <= KRUTIEXTRACT_MISREADS
+
+
 @pytest.mark.parametrize(("codes", "unicode"), KRUTIEXTRACT_PAIRS)
 def test_codes_decode_as_another_converters_vectors_say(codes, unicode):
     assert KRUTI_DEV.decode(codes) == unicodedata.normalize("NFC", unicode)
@@ -109,5 +138,7 @@ def test_a_font_is_taken_as_a_legacy_encoding_by_its_name_or_by_its_codes():
     assert encoding_of("ABCDEF+WalkmanChanakya905Normal", "") is WALKMAN_CHANAKYA
     assert encoding_of("Chanakya 905", "") is WALKMAN_CHANAKYA
     assert encoding_of("F1", walkman_codes) is WALKMAN_CHANAKYA  # के typed as `osQ`
-    assert encoding_of("Chanakya", codes) is None  # another legacy font: its codes mean other letters
+    assert encoding_of("ABCDEF+Chanakya", "") is CHANAKYA
+    assert encoding_of("F1", chanakya_encode(" ".join(HINDI_PARAGRAPHS[:2]))) is CHANAKYA
+    assert encoding_of("Shusha", codes) is None  # another legacy font: its codes mean other letters
     assert encoding_of("AkrutiDevPriya", codes) is None

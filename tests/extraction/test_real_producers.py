@@ -1,7 +1,7 @@
 """Hindi books as Chromium and LibreOffice print them, read from their text layers: words
 spaced as printed (glyph_spacing.py), each font checked against OCR once per book
 (font_trust.py), at or below poppler's pdftotext on the same file; books set in Kruti Dev
-010 and Walkman Chanakya 905, decoded from their codes (legacy_fonts.py)."""
+010, Walkman Chanakya 905 and Chanakya, decoded from their codes (legacy_fonts.py)."""
 
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +14,7 @@ from audiobooks.extraction.font_trust import CHECKS
 from audiobooks.extraction.page_extraction import extract_pages, options_for_book
 from audiobooks.extraction.pdf_file import PdfiumPages
 from tests.support.character_error import character_error_rate
-from tests.support.legacy_font import KRUTI_DEV_FONT, WALKMAN_CHANAKYA_FONT, build_font
+from tests.support.legacy_font import CHANAKYA_FONT, KRUTI_DEV_FONT, WALKMAN_CHANAKYA_FONT, build_font
 from tests.support.pdf_factory import unshaped_devanagari_pdf
 from tests.support.prose import (
     HINDI_HEADING,
@@ -124,6 +124,7 @@ def test_a_font_that_draws_other_than_its_text_is_refused_and_its_later_pages_no
     assert len(band_reads) == CHECKS
 
 
+CHANAKYA_HALF_LETTERS = "सम्पूर्ण भारत में उसकी ख्याति फैल गई, और लोग उसके गुम्बद देखने दूर-दूर से आने लगे।"
 LEGACY_FONT_BOOKS = {
     "chromium-kruti-dev-hindi-justified": (KRUTI_DEV_FONT, HINDI_PARAGRAPHS[:6], "", True),
     # An order of a Marathi court: case numbers, and its court's name in English in another font.
@@ -134,6 +135,19 @@ LEGACY_FONT_BOOKS = {
         False,
     ),
     "chromium-walkman-chanakya-hindi-ragged": (WALKMAN_CHANAKYA_FONT, HINDI_PARAGRAPHS[6:], "", False),
+    # Its half म and ख are bytes Windows-1252 leaves undefined: control characters in the layer.
+    "chromium-chanakya-hindi-justified": (
+        CHANAKYA_FONT,
+        (*HINDI_PARAGRAPHS[:5], CHANAKYA_HALF_LETTERS),
+        "",
+        True,
+    ),
+}
+# What method_reason calls each font's encoding.
+ENCODING_NAMES = {
+    KRUTI_DEV_FONT.family: "Kruti Dev 010",
+    WALKMAN_CHANAKYA_FONT.family: "Walkman Chanakya 905",
+    CHANAKYA_FONT.family: "Chanakya",
 }
 
 
@@ -151,8 +165,7 @@ def legacy_font_book(request, tmp_path_factory):
     )
     path = folder / f"{request.param}.pdf"
     chromium_pdf(path, tuple(map(legacy.encode, paragraphs)), heading=heading, layout=layout)
-    encoding = "Kruti Dev 010" if legacy is KRUTI_DEV_FONT else "Walkman Chanakya 905"
-    return path, "\n".join([heading, *paragraphs]), encoding
+    return path, "\n".join([heading, *paragraphs]), ENCODING_NAMES[legacy.family]
 
 
 def test_a_book_set_in_a_legacy_font_is_read_from_its_codes_decoded(legacy_font_book, band_reads):

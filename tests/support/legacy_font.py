@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import hinlegacy
+import krutiextract
 import uharfbuzz as harfbuzz
 from fontTools.feaLib.builder import addOpenTypeFeaturesFromString
 from fontTools.ttLib import TTFont
@@ -28,7 +29,7 @@ from fontTools.ttLib.tables._g_l_y_f import Glyph, GlyphComponent
 NOTO_SANS_DEVANAGARI = Path("/usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf")
 CODEC = "krutidev_010"
 # The codes the font draws: printable ASCII and the Windows-1252 letters the layout uses.
-CODES = [chr(code) for code in range(0x21, 0x7F)] + list(
+CODES = tuple(chr(code) for code in range(0x21, 0x7F)) + tuple(
     "ÅÃ±³¥ªîè¶ËºÁÇÉØÝæç«Ùäéíêëìïôåƒ„…†‡ˆ‰Š‹¼½¿À¾ÞßŒ•·¡‚–—™àáâã"
 )
 # A reph is shaped after a letter, to place it as it is drawn after one.
@@ -43,25 +44,198 @@ SIGN_OFFSETS = {"vattudeva": (120, 190)}
 # Codes hinlegacy knows only after a letter (`Vª`, ट्र; `Nî`, छ्य).
 PAIRED_CODES = {"ª": "\u094d\u0930", "î": "\u094d\u092f"}
 ZWJ = "\u200d"
-REPH_CODE = "Z"
+
+
+def kruti_dev_meaning(code: str) -> str:
+    return PAIRED_CODES.get(code) or hinlegacy.decode(code, CODEC).strip()
+
+
+def chanakya_meaning(code: str) -> str:
+    """What krutiextract says a Chanakya code stands for (its ि, `ç`, it moves, and knows
+    only before a letter)."""
+    return "\u093f" if code == "ç" else krutiextract.chanakya_to_unicode(code)
 
 
 @dataclass(frozen=True)
 class LegacyFont:
     family: str
     postscript_name: str
-    drawn: Mapping[str, str] = field(default_factory=dict)  # codes drawn otherwise than Kruti Dev's
+    codes: tuple[str, ...] = CODES
+    meaning: Callable[[str], str] = kruti_dev_meaning  # what a code draws
+    reph: str = "Z"
+    drawn: Mapping[str, str] = field(default_factory=dict)  # codes drawn otherwise than `meaning` says
     ligatures: Mapping[str, str] = field(default_factory=dict)  # codes drawn together as one letter
     # How its typist types what Kruti Dev's types otherwise (Kruti Dev's code, this font's).
     respelled: Mapping[str, str] = field(default_factory=dict)
+    typist: Callable[[str], str] | None = None  # Unicode in its codes, when not Kruti Dev's respelled
 
     def encode(self, text: str) -> str:
         """Unicode Hindi in the font's codes."""
+        if self.typist:
+            return self.typist(text)
         codes = encode(text)
         if not self.respelled:
             return codes
         spelled = re.compile("|".join(map(re.escape, sorted(self.respelled, key=len, reverse=True))))
         return spelled.sub(lambda found: self.respelled[found.group()], codes)
+
+
+def encode(text: str) -> str:
+    """Unicode Hindi in Kruti Dev 010 codes, by hinlegacy. What it leaves as it is typed as
+    a typist would: a nukta letter as the letter and `+` (a nukta before ि moved after it),
+    a slash as `@` (`/` is ध्)."""
+    text = unicodedata.normalize("NFD", text).replace("\u093c\u093f", "\u093f\u093c")
+    text = text.replace("\u093c", "\x01").replace("/", "\x02")
+    return hinlegacy.encode(text, CODEC).replace("\x01", "+").replace("\x02", "@")
+
+
+# Chanakya: Unicode Hindi typed in Chanakya's codes, as its typists type them, for the
+# engine and krutiextract (another converter) to decode.
+CHANAKYA_TYPED = {
+    "अ": "¥",
+    "आ": "¥æ",
+    "इ": "§",
+    "ई": "§ü",
+    "उ": "©",
+    "ऊ": "ª",
+    "ऋ": "«",
+    "ए": "°",
+    "ऐ": "°ð",
+    "ओ": "¥æð",
+    "औ": "¥æñ",
+    "ऑ": "¥æò",
+    "क": "·¤",
+    "ख": "¹",
+    "ग": "»",
+    "घ": "ƒæ",
+    "ङ": "¾",
+    "च": "¿",
+    "छ": "À",
+    "ज": "Á",
+    "झ": "Ûæ",
+    "ञ": "†æ",
+    "ट": "Å",
+    "ठ": "Æ",
+    "ड": "Ç",
+    "ढ": "É",
+    "ण": "‡æ",
+    "त": "Ì",
+    "थ": "Í",
+    "द": "Î",
+    "ध": "Ï",
+    "न": "Ù",
+    "प": "Â",
+    "फ": "È",
+    "ब": "Õ",
+    "भ": "Ö",
+    "म": "×",
+    "य": "Ø",
+    "र": "ÚU",
+    "ल": "Ü",
+    "ळ": "Ý",
+    "व": "ß",
+    "श": "àæ",
+    "ष": "á",
+    "स": "â",
+    "ह": "ã",
+    "क्": "€",
+    "ख्": "\x81",
+    "ग्": "‚",
+    "घ्": "ƒ",
+    "च्": "‘",
+    "ज्": "…",
+    "झ्": "Û",
+    "ञ्": "†",
+    "ण्": "‡",
+    "त्": "ˆ",
+    "थ्": "‰",
+    "ध्": "Š",
+    "न्": "‹",
+    "प्": "Œ",
+    "फ्": "\x8d",
+    "ब्": "Ž",
+    "भ्": "\x8f",
+    "म्": "\x90",
+    "य्": "Ä",
+    "ल्": "Ë",
+    "व्": "Ã",
+    "श्": "à",
+    "ष्": "c",
+    "स्": "S",
+    "ह्": "±",
+    "क्ष": "ÿæ",
+    "क्ष्": "ÿ",
+    "त्र": "˜æ",
+    "त्र्": "˜",
+    "ज्ञ": "™æ",
+    "श्र": "Ÿæ",
+    "त्त": "žæ",
+    "त्त्": "ž",
+    "द्ध": "h",
+    "द्य": "l",
+    "द्व": "m",
+    "ट्ट": "^",
+    "क्र": "R",
+    "हृ": "N",
+    "रु": "L",
+    "रू": "M",
+    "ा": "æ",
+    "ि": "ç",
+    "ी": "è",
+    "ु": "é",
+    "ू": "ê",
+    "ृ": "ë",
+    "े": "ð",
+    "ै": "ñ",
+    "ो": "æð",
+    "ौ": "æñ",
+    "ॉ": "æò",
+    "ं": "¢",
+    "ँ": "¡",
+    "्र": "ý",
+    "्य": "K",
+    "्": "÷",
+    "़": "¸",
+    "।": "Ð",
+    **{chr(0x966 + digit): str(digit) for digit in range(10)},
+    **dict(zip("0123456789", "®vwxyz{|}~", strict=True)),
+}
+# Letters whose nukta Chanakya's typists type before them (`¸Á`, ज़), and the code after it.
+NUKTA_FIRST = dict(zip("कखगजडढफयरन", "•¹»ÁÇÉÈØÚÙ", strict=True))
+CONSONANT = "[\u0915-\u0939]\u093c?"
+CLUSTER = f"(?:{CONSONANT}\u094d)*{CONSONANT}"
+SIGNS = "[\u093e-\u094c\u0901\u0902\u0945]*"
+LONGEST_TYPED = max(map(len, CHANAKYA_TYPED))
+
+
+def chanakya_encode(text: str) -> str:
+    """Unicode Hindi in Chanakya's codes: ि typed before its letters, the reph after its
+    syllable, a nukta before its letter, a letter without its stem before र's sign typed
+    whole (`Âý`, प्र)."""
+    text = unicodedata.normalize("NFD", text)
+    text = re.sub(f"र\u094d({CLUSTER})({SIGNS})", "\\1\\2\x01", text)
+    text = re.sub(f"({CLUSTER})\u093f", "\u093f\\1", text)
+    codes, at = [], 0
+    while at < len(text):
+        if text[at] == "\x01":
+            codes.append("ü")
+            at += 1
+            continue
+        # Typed after a sign, a nukta would be taken for the letter before's (`ð¸`).
+        if text[at + 1 : at + 2] == "\u093c" and text[at] in NUKTA_FIRST and codes[-1:] != ["ð"]:
+            codes.append("¸" + NUKTA_FIRST[text[at]])
+            at += 2
+            continue
+        for size in range(min(LONGEST_TYPED, len(text) - at), 0, -1):
+            piece = text[at : at + size]
+            before_ra = piece.endswith("\u094d") and text[at + size : at + size + 1] == "र"
+            if piece in CHANAKYA_TYPED and not (before_ra and size > 1):
+                break
+        else:
+            size, piece = 1, text[at]
+        codes.append(CHANAKYA_TYPED.get(piece, piece))
+        at += size
+    return "".join(codes)
 
 
 KRUTI_DEV_FONT = LegacyFont("Kruti Dev 010", "KrutiDev010")
@@ -73,15 +247,15 @@ WALKMAN_CHANAKYA_FONT = LegacyFont(
     ligatures={"iQ": "फ", "mQ": "ऊ", "osQ": "के"},
     respelled={"ds": "osQ", "Q": "iQ", "Å": "mQ", "=": "=k", ")": "¼", "/": "è", "_": "½"},
 )
-
-
-def encode(text: str) -> str:
-    """Unicode Hindi in Kruti Dev 010 codes, by hinlegacy. What it leaves as it is typed as
-    a typist would: a nukta letter as the letter and `+` (a nukta before ि moved after it),
-    a slash as `@` (`/` is ध्)."""
-    text = unicodedata.normalize("NFD", text).replace("\u093c\u093f", "\u093f\u093c")
-    text = text.replace("\u093c", "\x01").replace("/", "\x02")
-    return hinlegacy.encode(text, CODEC).replace("\x01", "+").replace("\x02", "@")
+CHANAKYA_FONT = LegacyFont(
+    "Chanakya",
+    "Chanakya",
+    codes=tuple(sorted(set("".join(CHANAKYA_TYPED.values())) | set("çü¸¤U"))),
+    meaning=chanakya_meaning,
+    reph="ü",
+    drawn={"¤": "", "U": ""},  # kerning after क and र: nothing drawn
+    typist=chanakya_encode,
+)
 
 
 class Shaper:
@@ -112,13 +286,15 @@ class Shaper:
             pen += self.advances[name][0]
         return drawn
 
-    def pieces(self, code: str, drawn: Mapping[str, str]) -> list[tuple[str, int, int]]:
+    def pieces(self, code: str, legacy: LegacyFont) -> list[tuple[str, int, int]]:
         """The glyphs a code draws, (name, x, y) from its origin."""
-        if code == REPH_CODE:  # placed from the end of the letter it is drawn after
+        if code == legacy.reph:  # placed from the end of the letter it is drawn after
             glyphs = self.shape("र्" + BASE)
             base = next(glyph for glyph in glyphs if glyph[0] == self.base_glyph)
             return [(self.names[gid], x - base[3], y) for gid, x, y, _ in glyphs if gid != self.base_glyph]
-        meaning = drawn.get(code) or PAIRED_CODES.get(code) or hinlegacy.decode(code, CODEC).strip() or code
+        meaning = legacy.drawn[code] if code in legacy.drawn else legacy.meaning(code) or code
+        if not meaning:
+            return []
         if meaning in SIGN_GLYPHS:
             return self.one_after_another(SIGN_GLYPHS[meaning])
         if len(meaning) == 1 and unicodedata.category(meaning) in ("Mn", "Mc"):
@@ -130,11 +306,14 @@ class Shaper:
 
 def drawn_advance(drawn: list[tuple[str, int, int]], hmtx) -> int:
     """How far a code's glyphs move the pen: as far as its last glyph's end."""
-    return max(x + hmtx[piece][0] for piece, x, _ in drawn)
+    return max((x + hmtx[piece][0] for piece, x, _ in drawn), default=0)
 
 
 def composite(drawn: list[tuple[str, int, int]], glyf) -> Glyph:
     glyph = Glyph()
+    if not drawn:
+        glyph.numberOfContours, glyph.xMin = 0, 0
+        return glyph
     glyph.components = []
     for piece, x, y in drawn:
         component = GlyphComponent()
@@ -161,9 +340,10 @@ def build_font(folder: Path, legacy: LegacyFont = KRUTI_DEV_FONT) -> Path:
         # renderers place the glyph by it.
         hmtx.metrics[name] = (advance, glyph.xMin)
 
-    for code in CODES:
-        if drawn := shaper.pieces(code, legacy.drawn):
-            add(f"code.{ord(code):04x}", drawn, drawn_advance(drawn, hmtx) if code != REPH_CODE else 0)
+    for code in legacy.codes:
+        drawn = shaper.pieces(code, legacy)
+        if drawn or code in legacy.drawn:  # drawn as nothing, or as something
+            add(f"code.{ord(code):04x}", drawn, drawn_advance(drawn, hmtx) if code != legacy.reph else 0)
             mapping[ord(code)] = f"code.{ord(code):04x}"
     ligatures = []
     for codes, letter in legacy.ligatures.items():
