@@ -220,7 +220,7 @@ CHANAKYA = LegacyEncoding(
         (re.compile("¸([•¹»ÁÇÉÈØÚÙ\x8d])"), "\\1¸"),  # a nukta typed before its letter
         (re.compile("üð´"), "ðZ"),  # the reph typed before the े of its syllable
     ),
-)
+)  # fmt: skip
 ENCODINGS = (KRUTI_DEV, WALKMAN_CHANAKYA, CHANAKYA)
 
 
