@@ -104,9 +104,10 @@ class CodeKinds:
     letters: frozenset[str]
     closing: frozenset[str]
     dandas: frozenset[str]
+    before: frozenset[str] = frozenset()  # marks typed before the letter they are drawn on
 
     @classmethod
-    def of(cls, meanings: Mapping[str, str]) -> CodeKinds:
+    def of(cls, meanings: Mapping[str, str], before: frozenset[str] = frozenset()) -> CodeKinds:
         """The kinds, from what each one-character code stands for."""
 
         def is_letter(meaning: str) -> bool:
@@ -119,6 +120,7 @@ class CodeKinds:
             frozenset(code for code, meaning in meanings.items() if is_letter(meaning)),
             frozenset(code for code, meaning in meanings.items() if meaning in CLOSING),
             frozenset(code for code, meaning in meanings.items() if meaning in DANDAS),
+            before,
         )
 
 
@@ -152,7 +154,8 @@ def respace_devanagari(
     runs: list[FontRun] = []
     previous = None  # (index, text object address, ink right of its word, spaced by ink)
     held_space = False  # pdfium's generated space after it, kept unless the ink says otherwise
-    for index, ch, box in ink.characters(within):
+    characters = list(ink.characters(within))
+    for at, (index, ch, box) in enumerate(characters):
         if ch == " " and previous and ink.generated(index):
             held_space = True
             continue
@@ -170,7 +173,8 @@ def respace_devanagari(
         if previous:
             if devanagari or previous[3] or ch in CLOSING or (kinds is not None and ch in kinds.closing):
                 danda = ch in DANDAS or (kinds is not None and ch in kinds.dandas)
-                space = ends_word(ink, previous, owner=owner, left=box[0], danda=danda)
+                left = ink_left(characters, at, kinds)
+                space = ends_word(ink, previous, owner=owner, left=left, danda=danda)
             else:
                 space = held_space
             if space:
@@ -182,6 +186,15 @@ def respace_devanagari(
         out.append((ch, font))
         previous, held_space = (index, owner, word_right, devanagari), False
     return out, runs
+
+
+def ink_left(characters: list[tuple[int, str, Box | None]], at: int, kinds: CodeKinds | None) -> float:
+    """Where the character's word goes on from: its ink's left, or, for a mark typed before
+    its letter (drawn on it, right of where it is typed), its letter's."""
+    _, ch, box = characters[at]
+    if kinds is not None and ch in kinds.before and at + 1 < len(characters) and characters[at + 1][2]:
+        return characters[at + 1][2][0]
+    return box[0]
 
 
 def add_to_runs(runs: list[FontRun], font: str, box: Box, *, joined: bool) -> None:

@@ -96,6 +96,7 @@ class LegacyEncoding:
     common_words: frozenset[str]  # what it makes of common words, to tell it by its codes
     # Codes typed apart that draw one letter (pattern, the letter's code), rewritten first.
     joined: tuple[tuple[re.Pattern[str], str], ...] = ()
+    typed_before: frozenset[str] = frozenset()  # marks typed before the letter they are drawn on
 
     def decode(self, codes: str) -> str:
         """Unicode Devanagari for the codes; what is not a code (digits, spaces) kept."""
@@ -216,10 +217,12 @@ CHANAKYA = LegacyEncoding(
          "Ìæð", "Áæð", "·¤è", "ÂÚU", "°·¤"]
     ),
     joined=(
-        (re.compile("ð¸"), "¸ð"),  # े typed before the nukta of its letter
+        # े typed before the nukta of its letter (not one typed before the next letter).
+        (re.compile("ð¸(?![•¹»ÁÇÉÈØÚÙ\x8d])"), "¸ð"),
         (re.compile("¸([•¹»ÁÇÉÈØÚÙ\x8d])"), "\\1¸"),  # a nukta typed before its letter
         (re.compile("üð´"), "ðZ"),  # the reph typed before the े of its syllable
     ),
+    typed_before=frozenset("¸"),
 )  # fmt: skip
 ENCODINGS = (KRUTI_DEV, WALKMAN_CHANAKYA, CHANAKYA)
 

@@ -273,7 +273,9 @@ OUTLINE_TITLE_CHARS = 300
 
 
 # Which legacy codes are letters, punctuation and dandas: the same for every page.
-CODE_KINDS = {encoding.name: CodeKinds.of(encoding.single_codes) for encoding in ENCODINGS}
+CODE_KINDS = {
+    encoding.name: CodeKinds.of(encoding.single_codes, encoding.typed_before) for encoding in ENCODINGS
+}
 
 
 def spaced_and_decoded(

@@ -64,6 +64,7 @@ class LegacyFont:
     meaning: Callable[[str], str] = kruti_dev_meaning  # what a code draws
     reph: str = "Z"
     drawn: Mapping[str, str] = field(default_factory=dict)  # codes drawn otherwise than `meaning` says
+    shifted: Mapping[str, int] = field(default_factory=dict)  # codes drawn right of where a sign is
     ligatures: Mapping[str, str] = field(default_factory=dict)  # codes drawn together as one letter
     # How its typist types what Kruti Dev's types otherwise (Kruti Dev's code, this font's).
     respelled: Mapping[str, str] = field(default_factory=dict)
@@ -221,8 +222,7 @@ def chanakya_encode(text: str) -> str:
             codes.append("ü")
             at += 1
             continue
-        # Typed after a sign, a nukta would be taken for the letter before's (`ð¸`).
-        if text[at + 1 : at + 2] == "\u093c" and text[at] in NUKTA_FIRST and codes[-1:] != ["ð"]:
+        if text[at + 1 : at + 2] == "\u093c" and text[at] in NUKTA_FIRST:
             codes.append("¸" + NUKTA_FIRST[text[at]])
             at += 2
             continue
@@ -254,6 +254,7 @@ CHANAKYA_FONT = LegacyFont(
     meaning=chanakya_meaning,
     reph="ü",
     drawn={"¤": "", "U": ""},  # kerning after क and र: nothing drawn
+    shifted={"¸": 600},  # typed before its letter, the nukta is drawn below the next letter
     typist=chanakya_encode,
 )
 
@@ -343,7 +344,9 @@ def build_font(folder: Path, legacy: LegacyFont = KRUTI_DEV_FONT) -> Path:
     for code in legacy.codes:
         drawn = shaper.pieces(code, legacy)
         if drawn or code in legacy.drawn:  # drawn as nothing, or as something
-            add(f"code.{ord(code):04x}", drawn, drawn_advance(drawn, hmtx) if code != legacy.reph else 0)
+            advance = drawn_advance(drawn, hmtx) if code != legacy.reph else 0
+            shift = legacy.shifted.get(code, 0)
+            add(f"code.{ord(code):04x}", [(piece, x + shift, y) for piece, x, y in drawn], advance)
             mapping[ord(code)] = f"code.{ord(code):04x}"
     ligatures = []
     for codes, letter in legacy.ligatures.items():
