@@ -20,7 +20,7 @@ from audiobooks.extraction.font_trust import FontVerdicts
 from audiobooks.extraction.languages import ocr_models
 from audiobooks.extraction.ocr import ocr_page, read_band
 from audiobooks.extraction.pdf_file import PageFacts
-from audiobooks.extraction.pdf_reader import PdfReader, ReaderLimits
+from audiobooks.extraction.pdf_reader import READER_CHILDREN, PdfReader, ReaderLimits
 from audiobooks.extraction.text_layer import (
     MAX_OCR_DISAGREEMENT,
     LayerVerdict,
@@ -383,7 +383,11 @@ def extract_pages(
             progress_callback(result)
 
     started = time.monotonic()
-    with nullcontext(pdf_pages) if pdf_pages else PdfReader(pdf_path, limits=options.reader_limits) as reader:
+    # A reader of its own parses as many pages at once as run at once (a digital page is
+    # mostly its parsing), as a book job's does.
+    children = min(READER_CHILDREN, in_flight) if executor else 1
+    own_reader = partial(PdfReader, pdf_path, limits=options.reader_limits, children=children)
+    with nullcontext(pdf_pages) if pdf_pages else own_reader() as reader:
         fonts = FontVerdicts(max_disagreement=MAX_OCR_DISAGREEMENT)
         extract = partial(extract_page, pdf_path, options=options, pdf_pages=reader, font_verdicts=fonts)
         if executor is None:

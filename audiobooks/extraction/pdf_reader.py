@@ -61,6 +61,11 @@ def count_pages(path: str | Path, *, limits: ReaderLimits = ReaderLimits()) -> i
             raise PdfRejected("corrupt", f"The PDF cannot be read: {exc}") from exc
 
 
+# The most PDF reader children a book's pages are parsed by at once: two cores' worth for a
+# digital book, while a hostile file can take at most twice its memory limit.
+READER_CHILDREN = 2
+
+
 class PdfReader:
     """The parent's side: requests to up to `children` child processes that hold the book's
     PDF open. Safe to share between threads: beyond `children`, requests take turns."""

@@ -17,7 +17,7 @@ from django.utils import timezone
 from audiobooks import events, log_context
 from audiobooks.errors import ErrorCode
 from audiobooks.extraction.page_extraction import ExtractionOptions, extract_pages, options_for_book
-from audiobooks.extraction.pdf_reader import PdfReader, PdfReaderFailed, reader_limits_from
+from audiobooks.extraction.pdf_reader import READER_CHILDREN, PdfReader, PdfReaderFailed, reader_limits_from
 from audiobooks.jobs import lease
 from audiobooks.models import Book, BookPage
 from audiobooks.pages.book_narration import narration_at_completion
@@ -26,9 +26,6 @@ from audiobooks.publishing.event_log import publish_event
 from audiobooks.storage.original_pdfs import PdfStorageError, local_path
 
 logger = logging.getLogger(__name__)
-# The most PDF reader children a book's pages are parsed by at once: two cores' worth for a
-# digital book, while a hostile file can take at most twice PDF_READER_MEMORY_MB.
-READER_CHILDREN = 2
 
 
 def process_book(*, book_id: int, executor: Executor | None = None, replacing: str | None = None) -> None:
