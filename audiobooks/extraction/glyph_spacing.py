@@ -104,10 +104,10 @@ class CodeKinds:
     letters: frozenset[str]
     closing: frozenset[str]
     dandas: frozenset[str]
-    before: frozenset[str] = frozenset()  # marks typed before the letter they are drawn on
+    typed_before: frozenset[str] = frozenset()  # marks typed before the letter they are drawn on
 
     @classmethod
-    def of(cls, meanings: Mapping[str, str], before: frozenset[str] = frozenset()) -> CodeKinds:
+    def of(cls, meanings: Mapping[str, str], typed_before: frozenset[str] = frozenset()) -> CodeKinds:
         """The kinds, from what each one-character code stands for."""
 
         def is_letter(meaning: str) -> bool:
@@ -120,7 +120,7 @@ class CodeKinds:
             frozenset(code for code, meaning in meanings.items() if is_letter(meaning)),
             frozenset(code for code, meaning in meanings.items() if meaning in CLOSING),
             frozenset(code for code, meaning in meanings.items() if meaning in DANDAS),
-            before,
+            typed_before,
         )
 
 
@@ -192,8 +192,10 @@ def ink_left(characters: list[tuple[int, str, Box | None]], at: int, kinds: Code
     """Where the character's word goes on from: its ink's left, or, for a mark typed before
     its letter (drawn on it, right of where it is typed), its letter's."""
     _, ch, box = characters[at]
-    if kinds is not None and ch in kinds.before and at + 1 < len(characters) and characters[at + 1][2]:
-        return characters[at + 1][2][0]
+    if kinds is not None and ch in kinds.typed_before and at + 1 < len(characters):
+        _, letter, letter_box = characters[at + 1]
+        if letter in kinds.letters and letter_box:
+            return letter_box[0]
     return box[0]
 
 

@@ -160,7 +160,7 @@ WALKMAN_CHANAKYA_905 = {
 HOOK_MEDIALS = "([sSqwkah`‚¡]{0,2})"
 WALKMAN_CHANAKYA = LegacyEncoding(
     name="Walkman Chanakya 905",
-    font_names=re.compile(r"(?:^|\+)walkman|chanakya[ -]?905", re.IGNORECASE),
+    font_names=re.compile(r"(?:^|\+)walkman|chanakya[ -]?9\d\d", re.IGNORECASE),  # 901, 902, 905
     codes=WALKMAN_CHANAKYA_905,
     # The same words as Kruti Dev's, but के: its `ds` would draw वे and a hook (`osQ`).
     common_words=KRUTI_DEV.common_words - {"ds"} | {"osQ"},
@@ -176,6 +176,9 @@ WALKMAN_CHANAKYA = LegacyEncoding(
 # characters: ¥ is अ, × म, æ the stem; bytes Windows-1252 leaves undefined (0x81, 0x8D,
 # 0x8F, 0x90) are half letters. ि is `ç` and the reph `ü`; a nukta may be typed before its
 # letter (`¸Á`, ज़). `¤` and `U` draw nothing (kerning after क and र).
+# The letters whose nukta may be typed before them (`¸Á`, ज़): not र, न and य, whose nukta
+# forms Hindi hardly uses, while ड़ or ज़ before them is common (`Á¸Úæ`, ज़रा).
+NUKTA_FIRST = "•¹»ÁÇÉÈ\x8d"
 CHANAKYA_CODES = {
     "¤": "", "U": "",
     # Vowels (the rest drawn from these and signs).
@@ -218,8 +221,8 @@ CHANAKYA = LegacyEncoding(
     ),
     joined=(
         # े typed before the nukta of its letter (not one typed before the next letter).
-        (re.compile("ð¸(?![•¹»ÁÇÉÈØÚÙ\x8d])"), "¸ð"),
-        (re.compile("¸([•¹»ÁÇÉÈØÚÙ\x8d])"), "\\1¸"),  # a nukta typed before its letter
+        (re.compile(f"ð¸(?![{NUKTA_FIRST}])"), "¸ð"),
+        (re.compile(f"¸([{NUKTA_FIRST}])"), "\\1¸"),  # a nukta typed before its letter
         (re.compile("üð´"), "ðZ"),  # the reph typed before the े of its syllable
     ),
     typed_before=frozenset("¸"),
@@ -241,6 +244,7 @@ def encoding_of(font: str, text: str) -> LegacyEncoding | None:
         return None
     words = text.split()
     held = [encoding for encoding in ENCODINGS if encoding.holds_codes(text)]
+    # Kruti Dev's and Walkman's common words differ only in के: on a tie, the first (Kruti Dev).
     return max(held, key=lambda encoding: encoding.common_share(words), default=None)
 
 

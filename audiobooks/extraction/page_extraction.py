@@ -383,11 +383,7 @@ def extract_pages(
             progress_callback(result)
 
     started = time.monotonic()
-    # A reader of its own parses as many pages at once as run at once (a digital page is
-    # mostly its parsing), as a book job's does.
-    children = min(READER_CHILDREN, in_flight) if executor else 1
-    own_reader = partial(PdfReader, pdf_path, limits=options.reader_limits, children=children)
-    with nullcontext(pdf_pages) if pdf_pages else own_reader() as reader:
+    with nullcontext(pdf_pages) if pdf_pages else own_reader(pdf_path, options, in_flight) as reader:
         fonts = FontVerdicts(max_disagreement=MAX_OCR_DISAGREEMENT)
         extract = partial(extract_page, pdf_path, options=options, pdf_pages=reader, font_verdicts=fonts)
         if executor is None:
@@ -404,6 +400,12 @@ def extract_pages(
             )
     logger.info("extracted %d pages of %s in %.1fs", len(results), pdf_path, time.monotonic() - started)
     return results
+
+
+def own_reader(pdf_path: str | Path, options: ExtractionOptions, in_flight: int) -> PdfReader:
+    """A reader for extract_pages that parses as many pages at once as it runs (a digital
+    page is mostly its parsing), as a book job's does."""
+    return PdfReader(pdf_path, limits=options.reader_limits, children=min(READER_CHILDREN, in_flight))
 
 
 def _extract_one_by_one(

@@ -90,6 +90,19 @@ def test_chanakya_codes_decode_as_the_printed_page_reads(codes, unicode):
     assert CHANAKYA.decode(codes) == unicodedata.normalize("NFC", unicode)
 
 
+@pytest.mark.parametrize(
+    ("codes", "unicode"),
+    [
+        pytest.param("¸ÁÚUæ", "ज़रा", id="nukta-typed-before-its-letter"),
+        pytest.param("Á¸ÚUæ", "ज़रा", id="nukta-typed-after-its-letter-before-ra"),
+        pytest.param("Öð¸Ç", "भेड़", id="nukta-before-its-letter-after-e"),
+        pytest.param("Áð¸", "ज़े", id="nukta-after-e-of-its-letter"),
+    ],
+)
+def test_a_chanakya_nukta_goes_with_its_letter_before_or_after_it(codes, unicode):
+    assert CHANAKYA.decode(codes) == unicodedata.normalize("NFC", unicode)
+
+
 @pytest.mark.parametrize("paragraph", HINDI_PARAGRAPHS + MARATHI_PARAGRAPHS)
 def test_hindi_typed_in_chanakya_decodes_as_krutiextract_reads_it(paragraph):
     codes = chanakya_encode(paragraph)
@@ -140,6 +153,7 @@ def test_a_font_is_taken_as_a_legacy_encoding_by_its_name_or_by_its_codes():
     assert encoding_of("Chanakya 905", "") is WALKMAN_CHANAKYA
     assert encoding_of("F1", walkman_codes) is WALKMAN_CHANAKYA  # के typed as `osQ`
     assert encoding_of("ABCDEF+Chanakya", "") is CHANAKYA
+    assert encoding_of("Chanakya901Normal", "") is WALKMAN_CHANAKYA  # Walkman's, without its maker
     assert encoding_of("F1", chanakya_encode(" ".join(HINDI_PARAGRAPHS[:2]))) is CHANAKYA
     assert encoding_of("Shusha", codes) is None  # another legacy font: its codes mean other letters
     assert encoding_of("AkrutiDevPriya", codes) is None

@@ -134,7 +134,13 @@ LEGACY_FONT_BOOKS = {
         "District Court, Pune",
         False,
     ),
-    "chromium-walkman-chanakya-hindi-ragged": (WALKMAN_CHANAKYA_FONT, HINDI_PARAGRAPHS[6:], "", False),
+    # Brackets are letters in Kruti Dev and punctuation in Walkman Chanakya.
+    "chromium-walkman-chanakya-hindi-ragged": (
+        WALKMAN_CHANAKYA_FONT,
+        (*HINDI_PARAGRAPHS[6:], "यह कथा (जो बहुत पुरानी है) आज भी गाँव में सुनाई जाती है।"),
+        "",
+        False,
+    ),
     # Its half म and ख are bytes Windows-1252 leaves undefined: control characters in the layer.
     "chromium-chanakya-hindi-justified": (
         CHANAKYA_FONT,

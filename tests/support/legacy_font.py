@@ -201,8 +201,9 @@ CHANAKYA_TYPED = {
     **{chr(0x966 + digit): str(digit) for digit in range(10)},
     **dict(zip("0123456789", "®vwxyz{|}~", strict=True)),
 }
-# Letters whose nukta Chanakya's typists type before them (`¸Á`, ज़), and the code after it.
-NUKTA_FIRST = dict(zip("कखगजडढफयरन", "•¹»ÁÇÉÈØÚÙ", strict=True))
+# Letters whose nukta Chanakya's typists type before them (`¸Á`, ज़), and the code after it
+# (others' after them).
+NUKTA_FIRST = dict(zip("कखगजडढफ", "•¹»ÁÇÉÈ", strict=True))
 CONSONANT = "[\u0915-\u0939]\u093c?"
 CLUSTER = f"(?:{CONSONANT}\u094d)*{CONSONANT}"
 SIGNS = "[\u093e-\u094c\u0901\u0902\u0945]*"
@@ -245,7 +246,17 @@ WALKMAN_CHANAKYA_FONT = LegacyFont(
     # `=k` is त्र: `=` is त्र without its stem.
     drawn={"/": "ध", "=": "त्र्", "¼": "द्ध", "½": "ऋ", "(": "(", ")": ")"},
     ligatures={"iQ": "फ", "mQ": "ऊ", "osQ": "के"},
-    respelled={"ds": "osQ", "Q": "iQ", "Å": "mQ", "=": "=k", ")": "¼", "/": "è", "_": "½"},
+    respelled={
+        "ds": "osQ",
+        "Q": "iQ",
+        "Å": "mQ",
+        "=": "=k",
+        ")": "¼",
+        "/": "è",
+        "_": "½",
+        "¼": "(",
+        "½": ")",
+    },
 )
 CHANAKYA_FONT = LegacyFont(
     "Chanakya",
