@@ -155,7 +155,7 @@ KRUTI_DEV = LegacyEncoding(
 WALKMAN_CHANAKYA_905 = {
     **{code: piece for code, piece in KRUTI_DEV_010.items() if code not in ("=kk", "¼", "½", "_", "ß")},
     "/": "ध", "=": "त्र्", "(": "(", ")": ")", "¼": "द्ध", "½": "ऋ", "_": ";", "ß": "ह्र",
-    "Ñ": "कृ", "”": "ज़्", "Q": "फ", "ð": "",  # ð: a kerning glyph (ट्ट is `êð`)
+    "Ñ": "कृ", "”": "ज़्", "ð": "",  # ð: a kerning glyph (ट्ट is `êð`)
 }  # fmt: skip
 HOOK_MEDIALS = "([sSqwkah`‚¡]{0,2})"
 WALKMAN_CHANAKYA = LegacyEncoding(

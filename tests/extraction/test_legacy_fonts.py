@@ -129,6 +129,8 @@ def test_codes_decode_as_another_converters_vectors_say(codes, unicode):
         pytest.param("dsl 123@2019", "केस 123/2019", id="ascii-digits-kept"),
         pytest.param("[+kcj f[+k", "ख़बर ख़ि", id="nukta-typed-before-the-stem"),
         pytest.param("MkW- dkWyst", "डॉ. कॉलेज", id="stem-and-candra-for-o-candra"),
+        pytest.param("eaqcbZ", "मुंबई", id="anusvara-typed-before-the-u-sign"),
+        pytest.param("vkW", "ऑ", id="a-stem-and-candra-for-o-candra"),
     ],
 )
 def test_signs_typed_out_of_order_are_put_where_unicode_has_them(codes, unicode):
