@@ -94,3 +94,24 @@ def test_the_token_command_in_the_readme_matches_the_demo_user():
 def test_every_environment_variable_read_is_documented():
     missing = sorted(name for name in environment_variables_read() if f"`{name}`" not in README)
     assert not missing, f"README's Configuration section lacks {missing}"
+
+
+def heading_anchors(markdown: str) -> set[str]:
+    """The anchors GitHub makes of a document's headings (lower case, punctuation dropped,
+    spaces as hyphens)."""
+    headings = re.findall(r"^#+ (.+)$", re.sub(r"```.*?```", "", markdown, flags=re.S), flags=re.M)
+    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-") for heading in headings}
+
+
+@pytest.mark.parametrize("document", ["README.md", *sorted(p.name for p in (ROOT / "docs").glob("*.md"))])
+def test_every_link_between_the_docs_resolves(document):
+    path = ROOT / document if document == "README.md" else ROOT / "docs" / document
+    broken = []
+    for target in re.findall(r"\]\(([^)\s]+)\)", path.read_text()):
+        if re.match(r"[a-z]+:", target):
+            continue  # a web address
+        file, _, anchor = target.partition("#")
+        linked = (path.parent / file).resolve() if file else path
+        if not linked.exists() or (anchor and anchor not in heading_anchors(linked.read_text())):
+            broken.append(target)
+    assert broken == []
