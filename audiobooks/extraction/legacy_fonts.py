@@ -137,6 +137,11 @@ def tidy(text: str) -> str:
     return text
 
 
+# Word's smart quotes turn the typist's `'` (श्) and `"` (ष्) into curly ones, which the
+# fonts draw as the letters (`ns’k`, देश). A curly quote is the letter inside a word, or
+# before the stem `k` (no word starts with ा); elsewhere it is a quote.
+SMART_SINGLE_QUOTES = (re.compile("(?<=[A-Za-z])[‘’](?=[A-Za-z])|(?<![A-Za-z])[‘’](?=k)"), "'")
+SMART_DOUBLE_QUOTES = (re.compile("(?<=[A-Za-z])[“”](?=[A-Za-z])|(?<![A-Za-z])[“”](?=k)"), '"')
 KRUTI_DEV = LegacyEncoding(
     name="Kruti Dev 010",
     font_names=re.compile(r"(?:^|\+)(?:kruti|devlys)", re.IGNORECASE),  # not AkrutiDevPriya
@@ -146,6 +151,7 @@ KRUTI_DEV = LegacyEncoding(
         ["gS", "dk", "ds", "esa", "vkSj", "fd", "dks", "ls", "gSa", "Fkk", "Fks", "Hkh", ";g", "rks",
          "tks", "dh", "ij", ",d"]
     ),
+    joined=(SMART_SINGLE_QUOTES, SMART_DOUBLE_QUOTES),
 )  # fmt: skip
 
 # Walkman Chanakya 905 is Kruti Dev's layout with a few codes drawing other glyphs: `/` is
@@ -165,6 +171,7 @@ WALKMAN_CHANAKYA = LegacyEncoding(
     # The same words as Kruti Dev's, but के: its `ds` would draw वे and a hook (`osQ`).
     common_words=KRUTI_DEV.common_words - {"ds"} | {"osQ"},
     joined=(
+        SMART_SINGLE_QUOTES,  # its `”` is a letter, ज़्
         (re.compile(r"I\+k"), "i"),  # प typed as its half form, a nukta and the stem
         (re.compile(f"o{HOOK_MEDIALS}Q"), "d\\1"),
         (re.compile(f"i{HOOK_MEDIALS}Q"), "Q\\1"),

@@ -2,6 +2,7 @@
 read off real documents, other converters' vectors, Hindi encoded by another converter
 (hinlegacy), and Hindi typed in Chanakya as another converter (krutiextract) reads it."""
 
+import re
 import unicodedata
 
 import krutiextract
@@ -140,6 +141,34 @@ def test_signs_typed_out_of_order_are_put_where_unicode_has_them(codes, unicode)
 @pytest.mark.parametrize("paragraph", HINDI_PARAGRAPHS + MARATHI_PARAGRAPHS)
 def test_hindi_and_marathi_encoded_by_hinlegacy_come_back_exactly(paragraph):
     assert KRUTI_DEV.decode(encode(paragraph)) == paragraph
+
+
+def smart_quotes(codes: str) -> str:
+    """The codes as Word's AutoCorrect leaves them: `'` and `"` curled, opening ones at a
+    word's start."""
+    curled = re.sub(r"(?<!\S)'", "‘", codes).replace("'", "’")
+    return re.sub(r'(?<!\S)"', "“", curled).replace('"', "”")
+
+
+@pytest.mark.parametrize("paragraph", HINDI_PARAGRAPHS + MARATHI_PARAGRAPHS)
+def test_kruti_dev_typed_in_word_with_smart_quotes_comes_back_exactly(paragraph):
+    codes = smart_quotes(encode(paragraph))
+
+    assert KRUTI_DEV.decode(codes) == paragraph
+
+
+@pytest.mark.parametrize(
+    ("codes", "unicode"),
+    [
+        pytest.param("‘jke’ us dgk", "‘राम’ ने कहा", id="quotes-around-a-word"),
+        pytest.param("“vkt”] mlus", "“आज”, उसने", id="double-quotes-before-a-comma"),
+        pytest.param("ns’k", "देश", id="sha-inside-a-word"),
+        pytest.param("‘kkfUr", "शान्ति", id="sha-at-a-words-start"),
+        pytest.param("jk”Vª", "राष्ट्र", id="ssa-inside-a-word"),
+    ],
+)
+def test_a_curly_quote_is_a_letter_inside_a_word_and_a_quote_around_one(codes, unicode):
+    assert KRUTI_DEV.decode(codes) == unicode
 
 
 def test_a_font_is_taken_as_a_legacy_encoding_by_its_name_or_by_its_codes():
