@@ -124,6 +124,10 @@ class CodeKinds:
         )
 
 
+# A font that holds no legacy codes: its characters are what they are.
+NO_CODES = CodeKinds(frozenset(), frozenset(), frozenset())
+
+
 class FontRun(NamedTuple):
     """Devanagari characters next to each other in one font: where its text lies."""
 
@@ -167,12 +171,12 @@ def respace_devanagari(
             continue
         owner = ink.object_at(index)
         font = texts[owner].font if owner in texts else ""
-        kinds = coded.get(font)
-        devanagari = is_devanagari(ch) or (kinds is not None and ch in kinds.letters)
+        kinds = coded.get(font, NO_CODES)
+        devanagari = is_devanagari(ch) or ch in kinds.letters
         word_right = box[2]
         if previous:
-            if devanagari or previous[3] or ch in CLOSING or (kinds is not None and ch in kinds.closing):
-                danda = ch in DANDAS or (kinds is not None and ch in kinds.dandas)
+            if devanagari or previous[3] or ch in CLOSING or ch in kinds.closing:
+                danda = ch in DANDAS or ch in kinds.dandas
                 left = ink_left(characters, at, kinds)
                 space = ends_word(ink, previous, owner=owner, left=left, danda=danda)
             else:
@@ -188,11 +192,11 @@ def respace_devanagari(
     return out, runs
 
 
-def ink_left(characters: list[tuple[int, str, Box | None]], at: int, kinds: CodeKinds | None) -> float:
+def ink_left(characters: list[tuple[int, str, Box | None]], at: int, kinds: CodeKinds) -> float:
     """Where the character's word goes on from: its ink's left, or, for a mark typed before
     its letter (drawn on it, right of where it is typed), its letter's."""
     _, ch, box = characters[at]
-    if kinds is not None and ch in kinds.typed_before and at + 1 < len(characters):
+    if ch in kinds.typed_before and at + 1 < len(characters):
         _, letter, letter_box = characters[at + 1]
         if letter in kinds.letters and letter_box:
             return letter_box[0]

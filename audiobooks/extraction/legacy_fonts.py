@@ -1,6 +1,6 @@
 """Hindi set in legacy fonts, decoded: Kruti Dev 010 and DevLys 010, and Walkman Chanakya
 905 (NCERT's textbooks), draw Devanagari from Latin codes (`gS` is है, `f'k{kk` is शिक्षा),
-so their text layer is Latin gibberish.
+Chanakya from Windows-1252 ones (`ÚUæÁSÍæÙ` is राजस्थान), so their text layer is gibberish.
 
 A code is a glyph: a letter, a letter without its stem (`D`, क्, which the stem `k` makes
 क again), a conjunct, a sign. The typist types what is drawn left to right, so the vowel
