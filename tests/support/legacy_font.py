@@ -1,6 +1,6 @@
-"""Fonts named Kruti Dev 010 and Walkman Chanakya 905 that draw Devanagari from Latin codes,
-as the real ones do, and Hindi encoded into their codes: for documents set in them by real
-producers.
+"""Fonts named Kruti Dev 010, Walkman Chanakya 905 and Chanakya that draw Devanagari from
+their codes, as the real ones do, and Hindi encoded into those codes: for documents set in
+them by real producers.
 
 The real fonts are not free to ship. These are built from Noto Sans Devanagari: each code
 draws what `hinlegacy` (a converter on PyPI, not the engine's table) says Kruti Dev 010's
@@ -8,7 +8,8 @@ stands for, its glyphs placed as HarfBuzz places them after a letter, and nothin
 them further (no GPOS), so the page shows what the codes draw, in the order typed. Walkman
 Chanakya 905 draws a few codes otherwise, as krutiextract (another converter) found them in
 the font embedded in NCERT's textbooks; its hook `Q`, which makes the letter before it
-another, is drawn as a ligature of the two.
+another, is drawn as a ligature of the two. Chanakya's codes draw what krutiextract's
+converter says they stand for, typed by `chanakya_encode`.
 """
 
 from __future__ import annotations
