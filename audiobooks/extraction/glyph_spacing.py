@@ -128,6 +128,12 @@ class CodeKinds:
 NO_CODES = CodeKinds(frozenset(), frozenset(), frozenset())
 
 
+class Character(NamedTuple):
+    text: str
+    font: str | None  # None for a space or a line break, "" for a font not known
+    box: Box | None = None  # its ink, in the page's space; None for a space or a line break
+
+
 class FontRun(NamedTuple):
     """Devanagari characters next to each other in one font: where its text lies."""
 
@@ -147,14 +153,14 @@ def respace_devanagari(
     *,
     within: Box,
     coded: Mapping[str, CodeKinds] = MappingProxyType({}),
-) -> tuple[list[tuple[str, str | None]], list[FontRun]]:
-    """The text page's characters within `within` (the page's box) with their fonts (None
-    for a space or a line break, "" for a font not known), the spaces pdfium made up next to Devanagari
+) -> tuple[list[Character], list[FontRun]]:
+    """The text page's characters within `within` (the page's box) with their fonts and
+    boxes, the spaces pdfium made up next to Devanagari
     and before punctuation decided by ink (`किया,`, `राजा-रानी`); and the runs of Devanagari
     characters by font. In `coded` fonts (legacy ones, by font: a code is a glyph), letters'
     codes count as Devanagari, and punctuation's as the punctuation it stands for."""
     ink = CharInk(text_page, texts)
-    out: list[tuple[str, str | None]] = []
+    out: list[Character] = []
     runs: list[FontRun] = []
     previous = None  # (index, text object address, ink right of its word, spaced by ink)
     held_space = False  # pdfium's generated space after it, kept unless the ink says otherwise
@@ -165,8 +171,8 @@ def respace_devanagari(
             continue
         if ch.isspace() or ch == LINE_END_HYPHEN:  # line breaks, and the spaces the PDF has
             if held_space:
-                out.append((" ", None))
-            out.append((ch, out[-1][1] if ch == LINE_END_HYPHEN and out else None))
+                out.append(Character(" ", None))
+            out.append(Character(ch, out[-1].font if ch == LINE_END_HYPHEN and out else None))
             previous, held_space = None, False
             continue
         owner = ink.object_at(index)
@@ -182,12 +188,12 @@ def respace_devanagari(
             else:
                 space = held_space
             if space:
-                out.append((" ", None))
+                out.append(Character(" ", None))
             else:
                 word_right = max(previous[2], word_right)
         if devanagari:
             add_to_runs(runs, font, box, joined=previous is not None)
-        out.append((ch, font))
+        out.append(Character(ch, font, box))
         previous, held_space = (index, owner, word_right, devanagari), False
     return out, runs
 

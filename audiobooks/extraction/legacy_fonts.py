@@ -257,37 +257,29 @@ def encoding_of(font: str, text: str) -> LegacyEncoding | None:
 
 @dataclass(frozen=True)
 class DecodedText:
-    text: str
+    texts: tuple[str, ...]  # each piece's, decoded when its font is a legacy one
     encodings: tuple[str, ...]  # their names
     fonts: frozenset[str]  # the fonts decoded
 
 
-def decode_fonts(characters: list[tuple[str, str | None]]) -> DecodedText | None:
-    """A page's text from its characters, each with its font ("" for one not known, None for
-    a space or a line break, which goes with the characters before it), with what each
-    legacy-encoded font holds decoded; None when no font does."""
+def decode_fonts(pieces: list[tuple[str | None, str]]) -> DecodedText | None:
+    """The text of a page's pieces, each (font, text) in one font ("" for one not known),
+    with what each legacy-encoded font holds decoded; None when no font does. A font's
+    encoding is told from all its text on the page."""
     by_font: dict[str, list[str]] = {}
-    last = None
-    for ch, font in characters:
-        last = last if font is None else font
-        if last is not None:
-            by_font.setdefault(last, []).append(ch)
-    encodings = {font: encoding_of(font, "".join(chars)) for font, chars in by_font.items()}
+    for font, text in pieces:
+        if font is not None:
+            by_font.setdefault(font, []).append(text)
+    encodings = {font: encoding_of(font, "".join(texts)) for font, texts in by_font.items()}
     if not any(encodings.values()):
         return None
-    out: list[str] = []
-    held: list[str] = []  # characters of one encoding (or of none), decoded together
-    held_encoding: LegacyEncoding | None = None
-    for ch, font in characters:
-        encoding = held_encoding if font is None else encodings[font]
-        if encoding is not held_encoding:
-            out.append(held_encoding.decode("".join(held)) if held_encoding else "".join(held))
-            held, held_encoding = [], encoding
-        held.append(ch)
-    out.append(held_encoding.decode("".join(held)) if held_encoding else "".join(held))
+    texts = tuple(
+        encoding.decode(text) if font is not None and (encoding := encodings[font]) else text
+        for font, text in pieces
+    )
     used = {font: encoding for font, encoding in encodings.items() if encoding}
     names = tuple(sorted({encoding.name for encoding in used.values()}))
-    return DecodedText("".join(out), names, frozenset(used))
+    return DecodedText(texts, names, frozenset(used))
 
 
 def named_legacy_fonts(fonts: set[str]) -> dict[str, LegacyEncoding]:

@@ -18,7 +18,14 @@ from pathlib import Path
 
 from audiobooks.extraction.font_trust import FontVerdicts
 from audiobooks.extraction.languages import ocr_models
-from audiobooks.extraction.ocr import ocr_page, read_band
+from audiobooks.extraction.layer_by_font import (
+    BAND_MARGIN_PT,
+    ReadBoxes,
+    font_verdict,
+    middle_lines,
+    ocr_verdict,
+)
+from audiobooks.extraction.ocr import ocr_page, read_boxes
 from audiobooks.extraction.pdf_file import PageFacts
 from audiobooks.extraction.pdf_reader import READER_CHILDREN, PdfReader, ReaderLimits
 from audiobooks.extraction.text_layer import (
@@ -37,9 +44,6 @@ logger = logging.getLogger(__name__)
 MODES = ("auto", "ocr", "text")
 METHOD_TEXT = "text"
 METHOD_OCR = "ocr"
-# Around the lines of a band read to check a text layer: room for marks above and below.
-BAND_MARGIN_PT = 4
-SAMPLE_LINES = 5
 # Above this a scan is rendered down: more pixels cost OCR time and read no better.
 MAX_SCAN_DPI = 300
 # Visible text over a scan, this many lines or fewer, may be a digitiser's stamp ("Digitised
@@ -142,7 +146,8 @@ def _read_page(
             verdict = layer_verdict(pdf_path, page_number, facts, options, font_verdicts)
             verdict = with_decoding(facts, verdict)
             if verdict.usable:
-                return finished_page(page_number, facts.text, METHOD_TEXT, reason=verdict.reason, **cut)
+                text = facts.text if verdict.text is None else verdict.text
+                return finished_page(page_number, text, METHOD_TEXT, reason=verdict.reason, **cut)
             reason = verdict.reason
         method = METHOD_OCR
         reading = ocr_page(
@@ -196,7 +201,8 @@ def layer_verdict(
     - a Devanagari layer is compared with OCR of whole lines from its middle (`middle_lines`):
       a broken font map that only glues words or swaps vowel signs looks like sound
       Devanagari to every check on the text. Someone's OCR is checked on every page; a
-      digital page's fonts once per book (font_trust.py, `font_verdict`).
+      digital page's fonts once per book, a broken font's lines read by OCR and the rest
+      kept (layer_by_font.py).
     Other digital layers are not checked: their text is their fonts'."""
     verdict = judge_text_layer(
         facts.text, require_devanagari=options.require_devanagari, font_names=facts.font_names
@@ -205,7 +211,7 @@ def layer_verdict(
     read = band_reader(pdf_path, page_number, facts, options, devanagari=devanagari)
     over_scan = facts.scan_dpi and (facts.text_invisible or stamp_like(facts))
     if verdict.usable and over_scan and (devanagari or is_mostly_latin(facts.text)):
-        lacking = lacks_scan_text(facts.text, read(span_pt=middle_of_scan(facts)))
+        lacking = lacks_scan_text(facts.text, read_band(read, facts, middle_of_scan(facts)))
         if lacking is None and facts.text_invisible:  # a short page: read, as its layer may be a stamp
             return LayerVerdict(False, "text layer refused: too little text mid-scan to check it against OCR")
         if lacking:
@@ -218,7 +224,8 @@ def layer_verdict(
     # Someone's OCR (invisible text, or any text over a picture) is as good as each page's
     # scan; a font not known ("") may be any.
     if facts.text_invisible or facts.scan_dpi or not fonts or "" in fonts:
-        return ocr_verdict(disagreement_with_ocr(facts.text, read(span_pt=middle_lines(facts.text_lines_pt))))
+        band = read_band(read, facts, middle_lines(facts.text_lines_pt))
+        return ocr_verdict(disagreement_with_ocr(facts.text, band))
     return font_verdict(facts, fonts, font_verdicts, read=read, timeout=options.ocr_timeout)
 
 
@@ -227,18 +234,18 @@ def with_decoding(facts: PageFacts, verdict: LayerVerdict) -> LayerVerdict:
     codes decoded: text layer, ...")."""
     if not facts.decoded:
         return verdict
-    return LayerVerdict(verdict.usable, f"{' and '.join(facts.decoded)} codes decoded: {verdict.reason}")
+    return replace(verdict, reason=f"{' and '.join(facts.decoded)} codes decoded: {verdict.reason}")
 
 
 def band_reader(
     pdf_path: str | Path, page_number: int, facts: PageFacts, options: ExtractionOptions, *, devanagari: bool
-) -> Callable[..., str]:
-    """read_band for the page, given its `span_pt`: a Devanagari layer's with the Devanagari
+) -> ReadBoxes:
+    """read_boxes for the page, given its boxes: a Devanagari layer's with the Devanagari
     model whatever the book's language (read as English, every sound Devanagari layer of a
     book uploaded as English was refused, and its pages OCRed into Latin garbage)."""
     hindi = ocr_models("hindi")
-    return partial(
-        read_band,
+    read = partial(
+        read_boxes,
         pdf_path,
         page_number,
         language=hindi.language if devanagari else "+".join(options.models),
@@ -246,57 +253,12 @@ def band_reader(
         dpi=reading_dpi(facts.scan_dpi, least=options.dpi),
         timeout=options.ocr_timeout,
     )
+    return lambda boxes: read(boxes_pt=boxes)
 
 
-def font_verdict(
-    facts: PageFacts,
-    fonts: set[str],
-    font_verdicts: FontVerdicts,
-    *,
-    read: Callable[..., str],
-    timeout: float,
-) -> LayerVerdict:
-    """A digital Devanagari page's layer by its fonts: refused when one was found broken,
-    taken when all were found sound; otherwise a band of lines set in the fonts not yet
-    judged is read (unless other pages are reading theirs: then their verdict is waited
-    for), what it shows recorded for the fonts of its lines, and the page judged by it."""
-    with font_verdicts.checking(fonts, timeout=timeout) as checking:
-        judged = font_verdicts.judge(fonts)
-        if judged.broken:
-            font, apart = min(judged.broken.items())
-            return LayerVerdict(False, f"text layer refused: its font {font} was {apart:.1%} apart from OCR")
-        if not judged.unjudged:
-            worst = max(judged.sound.values())
-            return LayerVerdict(True, f"text layer, its fonts checked against OCR ({worst:.1%} apart)")
-        checked = lines_set_in(facts, checking or judged.unjudged)
-        span = middle_lines(tuple(facts.text_lines_pt[line] for line in checked))
-        apart = disagreement_with_ocr(facts.text, read(span_pt=span))
-        if apart is not None:
-            lines = zip(facts.text_lines_pt, facts.line_fonts, strict=True)
-            band = {
-                font
-                for (top, bottom), set_in in lines
-                if span[0] <= top and bottom <= span[1]
-                for font in set_in
-            }
-            font_verdicts.record(band, apart)
-    return ocr_verdict(apart)
-
-
-def lines_set_in(facts: PageFacts, fonts: set[str]) -> list[int]:
-    """The lines holding Devanagari in any of `fonts`, by their index."""
-    return [line for line, set_in in enumerate(facts.line_fonts) if fonts.intersection(set_in)]
-
-
-def ocr_verdict(apart: float | None) -> LayerVerdict:
-    """A Devanagari layer judged by how far OCR of a band of it was (disagreement_with_ocr)."""
-    if apart is None:
-        return LayerVerdict(
-            True, "text layer (too little text in the middle of the page to check against OCR)"
-        )
-    if apart > MAX_OCR_DISAGREEMENT:
-        return LayerVerdict(False, f"text layer refused: {apart:.1%} apart from OCR of the page")
-    return LayerVerdict(True, f"text layer, {apart:.1%} apart from OCR of the page")
+def read_band(read: ReadBoxes, facts: PageFacts, span: tuple[float, float]) -> str:
+    """OCR of the band `span` (top, bottom) across the page."""
+    return read([(0.0, span[0], facts.width_pt, span[1])])[0]
 
 
 def stamp_like(facts: PageFacts) -> bool:
@@ -315,16 +277,6 @@ def middle_of_scan(facts: PageFacts) -> tuple[float, float]:
     if cut:
         top, bottom = min(top, cut[0][0] - BAND_MARGIN_PT), max(bottom, cut[-1][1] + BAND_MARGIN_PT)
     return top, bottom
-
-
-def middle_lines(lines: tuple[tuple[float, float], ...]) -> tuple[float, float]:
-    """Where whole lines from the middle third of `lines` lie (not cut ones, not headers),
-    at most SAMPLE_LINES of them: a broken font map shows in nearly every line, and the
-    band's OCR is most of what a digital Hindi page costs."""
-    third = lines[len(lines) // 3 : len(lines) - len(lines) // 3]
-    start = max(0, (len(third) - SAMPLE_LINES) // 2)
-    middle = third[start : start + SAMPLE_LINES]
-    return (middle[0][0] - BAND_MARGIN_PT, middle[-1][1] + BAND_MARGIN_PT)
 
 
 def finished_page(

@@ -164,10 +164,10 @@ def render_page(
     dpi: int | None,
     workdir: str,
     deadline: Deadline,
-    band: tuple[int, int] | None = None,
+    crop: tuple[int, int, int, int] | None = None,
     longer_side_px: int | None = None,
 ) -> str:
-    """Rasterize one page (or only the rows `band` = (first, count) of its pixels) to a
+    """Rasterize one page (or only the pixels `crop` = (left, top, width, height) of it) to a
     greyscale PGM with pdftoppm at `dpi`, or as a thumbnail `longer_side_px` on its longer
     side; returns the image's path.
 
@@ -180,8 +180,8 @@ def render_page(
     # -cropbox: the page as a viewer shows it and as the pixel budget measured it (pdfium's
     # size); poppler's default, the MediaBox, can be made many times bigger than the page.
     command += ["-cropbox", "-gray", "-singlefile", str(pdf_path), output_base]
-    if band:
-        command[1:1] = ["-y", str(band[0]), "-H", str(band[1]), "-W", "1000000"]
+    if crop:
+        command[1:1] = ["-x", str(crop[0]), "-y", str(crop[1]), "-W", str(crop[2]), "-H", str(crop[3])]
     run_poppler(command, deadline)
     image_path = f"{output_base}.pgm"
     if not os.path.exists(image_path):

@@ -15,11 +15,18 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 
-from audiobooks.extraction.glyph_spacing import LINE_END_HYPHEN, CodeKinds, FontRun, respace_devanagari
+from audiobooks.extraction.glyph_spacing import (
+    LINE_END_HYPHEN,
+    Character,
+    CodeKinds,
+    FontRun,
+    respace_devanagari,
+)
 from audiobooks.extraction.legacy_fonts import (
     ENCODINGS,
     LegacyEncoding,
@@ -126,6 +133,26 @@ class PageFacts:
     # subset prefixes kept: a subset's map is its own).
     line_fonts: tuple[tuple[str, ...], ...] = ()
     decoded: tuple[str, ...] = ()  # the legacy encodings its text was decoded from
+    # Where its Devanagari text in each font lies, in its text and on the page: a broken
+    # font's passages are read by OCR, the rest of the page from its layer.
+    font_passages: tuple[FontPassage, ...] = ()
+
+    @classmethod
+    def from_json(cls, fields: dict) -> PageFacts:
+        """The facts as the reader child sent them (dataclasses.asdict, through JSON)."""
+        passages = tuple(
+            FontPassage(font, start, end, tuple(box)) for font, start, end, box in fields["font_passages"]
+        )
+        return cls(**{**fields, "font_passages": passages})
+
+
+class FontPassage(NamedTuple):
+    """Text set in one font, the spaces and line breaks after it included."""
+
+    font: str
+    start: int  # where it lies in the page's text
+    end: int
+    box_pt: Box  # its ink: (left, top, right, bottom) in points from the page's top left, as shown
 
 
 def scan_dpi(objects: PageObjects, page_area_pt: float) -> float | None:
@@ -226,23 +253,25 @@ def covers(box: Box | None, page_box: Box, *, exactly: bool = False) -> bool:
     return all(-slack <= by <= (slack if exactly else math.inf) for by in beyond)
 
 
-def shown_span(page: pdfium.PdfPage) -> Callable[[float, float, float, float], Span]:
-    """Where a box (left, bottom, right, top) lies vertically on the page as shown: its
-    CropBox within its MediaBox, turned clockwise by /Rotate. A page is turned because it was
-    drawn sideways, so on a page turned a quarter a box's x is what is shown as height."""
+def shown_box(page: pdfium.PdfPage) -> Callable[[float, float, float, float], Box]:
+    """Where a box (left, bottom, right, top) lies on the page as shown, as (left, top, right,
+    bottom) from its top left corner: its CropBox within its MediaBox, turned clockwise by
+    /Rotate. A page is turned because it was drawn sideways, so on a page turned a quarter a
+    box's x is what is shown as height."""
     box_left, box_bottom, box_right, box_top = page.get_bbox()  # inherits the boxes; get_cropbox does not
     return {
-        0: lambda left, bottom, right, top: (box_top - top, box_top - bottom),
-        90: lambda left, bottom, right, top: (left - box_left, right - box_left),
-        180: lambda left, bottom, right, top: (bottom - box_bottom, top - box_bottom),
-        270: lambda left, bottom, right, top: (box_right - right, box_right - left),
+        0: lambda x0, y0, x1, y1: (x0 - box_left, box_top - y1, x1 - box_left, box_top - y0),
+        90: lambda x0, y0, x1, y1: (y0 - box_bottom, x0 - box_left, y1 - box_bottom, x1 - box_left),
+        180: lambda x0, y0, x1, y1: (box_right - x1, y0 - box_bottom, box_right - x0, y1 - box_bottom),
+        270: lambda x0, y0, x1, y1: (box_top - y1, box_right - x1, box_top - y0, box_right - x0),
     }[page.get_rotation()]
 
 
-def text_lines(text_page: pdfium.PdfTextPage, shown: Callable[..., Span]) -> tuple[Span, ...]:
+def text_lines(text_page: pdfium.PdfTextPage, shown: Callable[..., Box]) -> tuple[Span, ...]:
     """The text layer's lines as vertical spans, top to bottom: its text runs, those that
     overlap vertically merged."""
-    spans = sorted(shown(*text_page.get_rect(index)) for index in range(text_page.count_rects()))
+    boxes = (shown(*text_page.get_rect(index)) for index in range(text_page.count_rects()))
+    spans = sorted((top, bottom) for _, top, _, bottom in boxes)
     lines: list[Span] = []
     for top, bottom in spans:
         if lines and top < lines[-1][1]:
@@ -253,13 +282,13 @@ def text_lines(text_page: pdfium.PdfTextPage, shown: Callable[..., Span]) -> tup
 
 
 def fonts_by_line(
-    runs: list[FontRun], lines: tuple[Span, ...], shown: Callable[..., Span]
+    runs: list[FontRun], lines: tuple[Span, ...], shown: Callable[..., Box]
 ) -> tuple[tuple[str, ...], ...]:
     """For each line, the fonts its Devanagari characters are set in ("" for one not known)."""
     found: list[set[str]] = [set() for _ in lines]
     tops = [top for top, _ in lines]
     for run in runs:
-        top, bottom = shown(*run.box)
+        _, top, _, bottom = shown(*run.box)
         line = bisect.bisect_right(tops, (top + bottom) / 2) - 1
         if line >= 0:
             found[line].add(run.font)
@@ -278,44 +307,89 @@ CODE_KINDS = {
 }
 
 
+class SpacedText(NamedTuple):
+    text: str
+    font_names: tuple[str, ...]
+    line_fonts: tuple[tuple[str, ...], ...] = ()
+    decoded: tuple[str, ...] = ()
+    font_passages: tuple[FontPassage, ...] = ()
+
+
 def spaced_and_decoded(
     page: pdfium.PdfPage,
     text_page: pdfium.PdfTextPage,
     text: str,
     objects: PageObjects,
     lines: tuple[Span, ...],
-    shown: Callable[..., Span],
+    shown: Callable[..., Box],
     *,
     devanagari: bool,
-) -> tuple[str, tuple[str, ...], tuple[tuple[str, ...], ...], tuple[str, ...]]:
-    """(text, font names, line fonts, legacy encodings decoded) of a page (PageFacts):
-    its Devanagari spaced by ink, and what legacy fonts hold decoded (their names left out
-    of the font names, since their text is not their codes any more). The codes of a font
-    not named as a legacy one are spaced as pdfium spaces them: its glyphs may be Latin
-    letters, which do not touch."""
+) -> SpacedText:
+    """A page's text and fonts (PageFacts): its Devanagari spaced by ink, and what legacy
+    fonts hold decoded (their names left out of the font names, since their text is not
+    their codes any more). The codes of a font not named as a legacy one are spaced as
+    pdfium spaces them: its glyphs may be Latin letters, which do not touch."""
     named = named_legacy_fonts(objects.fonts)
     suspect = bool(named) or holds_legacy_codes(text)
     if not devanagari and not suspect:
-        return text, objects.font_names, (), ()
+        return SpacedText(text, objects.font_names)
     if suspect and not devanagari:
         objects = page_objects(page.raw, ink=True)
     characters, runs = spaced_characters(text_page, objects, page.get_bbox(), named)
-    decoded = decode_fonts(characters) if suspect else None
+    pieces = font_pieces(characters)
+    decoded = decode_fonts([(font, text) for font, text, _ in pieces]) if suspect else None
+    texts = decoded.texts if decoded else tuple(text for _, text, _ in pieces)
+    passages = font_passages(pieces, texts, shown)
+    line_fonts = fonts_by_line(runs, lines, shown)
     if not decoded:
-        return "".join(ch for ch, _ in characters), objects.font_names, fonts_by_line(runs, lines, shown), ()
+        return SpacedText("".join(texts), objects.font_names, line_fonts, (), passages)
     names = {font.split("+")[-1] for font in decoded.fonts}
     font_names = tuple(font for font in objects.font_names if font not in names)
-    return decoded.text, font_names, fonts_by_line(runs, lines, shown), decoded.encodings
+    return SpacedText("".join(texts), font_names, line_fonts, decoded.encodings, passages)
+
+
+def font_pieces(characters: list[Character]) -> list[tuple[str | None, str, Box | None]]:
+    """(font, text, its ink) of each run of characters in one font on one line, in the
+    text's order: a space or a line break goes with the characters before it."""
+    pieces: list[tuple[str | None, list[str], Box | None]] = []
+    for ch in characters:
+        font = pieces[-1][0] if ch.font is None and pieces else ch.font
+        if pieces and pieces[-1][0] == font and not pieces[-1][1][-1].endswith("\n"):
+            _, held, box = pieces[-1]
+            held.append(ch.text)
+            pieces[-1] = (font, held, union(box, ch.box))
+        else:
+            pieces.append((font, [ch.text], ch.box))
+    return [(font, "".join(held), box) for font, held, box in pieces]
+
+
+def union(box: Box | None, other: Box | None) -> Box | None:
+    if box is None or other is None:
+        return box or other
+    return min(box[0], other[0]), min(box[1], other[1]), max(box[2], other[2]), max(box[3], other[3])
+
+
+def font_passages(
+    pieces: list[tuple[str | None, str, Box | None]], texts: tuple[str, ...], shown: Callable[..., Box]
+) -> tuple[FontPassage, ...]:
+    """The pieces in a font known and with ink, where their `texts` (as decoded) lie."""
+    passages, at = [], 0
+    for (font, _, box), text in zip(pieces, texts, strict=True):
+        if font and box:
+            passages.append(FontPassage(font, at, at + len(text), shown(*box)))
+        at += len(text)
+    return tuple(passages)
 
 
 def spaced_characters(
     text_page: pdfium.PdfTextPage, objects: PageObjects, within: Box, coded: dict[str, LegacyEncoding]
-) -> tuple[list[tuple[str, str | None]], list[FontRun]]:
+) -> tuple[list[Character], list[FontRun]]:
     """respace_devanagari, the characters of `coded` fonts spaced as their encodings' codes."""
     kinds = {font: CODE_KINDS[encoding.name] for font, encoding in coded.items()}
     characters, runs = respace_devanagari(text_page.raw, objects.texts, within=within, coded=kinds)
     # A code `-` at a line end is taken by pdfium for a hyphen, as a hyphen is.
-    return [("-\n" if ch == LINE_END_HYPHEN else ch, font) for ch, font in characters], runs
+    hyphen = Character("-\n", None)
+    return [hyphen._replace(font=ch.font) if ch.text == LINE_END_HYPHEN else ch for ch in characters], runs
 
 
 def outline_entries(document: pdfium.PdfDocument) -> list[dict]:
@@ -376,9 +450,9 @@ class PdfiumPages:
                 text = text_page.get_text_bounded()
                 devanagari = any(map(is_devanagari, text))
                 objects = page_objects(page.raw, ink=devanagari)
-                shown = shown_span(page)
+                shown = shown_box(page)
                 lines = text_lines(text_page, shown)
-                text, font_names, line_fonts, decoded = spaced_and_decoded(
+                spaced = spaced_and_decoded(
                     page, text_page, text, objects, lines, shown, devanagari=devanagari
                 )
             finally:
@@ -387,16 +461,17 @@ class PdfiumPages:
                 # pdfium marks a word hyphenated at a line end with \x02 and runs the two
                 # lines together, with whatever text follows (on a page's last line, its
                 # footer): the hyphen and the line break go back, as printed.
-                text.replace(LINE_END_HYPHEN, "-\n"),
+                spaced.text.replace(LINE_END_HYPHEN, "-\n"),
                 width,
                 height,
                 scan_dpi(objects, width * height),
-                font_names,
+                spaced.font_names,
                 lines,
                 whole_page_image(page, objects),
                 objects.text_invisible,
-                line_fonts,
-                decoded,
+                spaced.line_fonts,
+                spaced.decoded,
+                spaced.font_passages,
             )
         finally:
             page.close()

@@ -97,7 +97,7 @@ class PdfReader:
 
     def layer(self, page_number: int) -> PageFacts:
         """The page's text layer, size and scan resolution (see PdfPages.layer)."""
-        return PageFacts(**self._request({"op": "layer", "page": page_number})["page"])
+        return PageFacts.from_json(self._request({"op": "layer", "page": page_number})["page"])
 
     def _request(self, request: dict) -> dict:
         with self._turns:

@@ -100,6 +100,7 @@ def is_symbol(ch: str) -> bool:
 class LayerVerdict:
     usable: bool
     reason: str  # why, for the page's `method_reason`
+    text: str | None = None  # the page's text, when it is not the layer as it is
 
 
 def legacy_encoding(text: str, font_names: tuple[str, ...]) -> str | None:

@@ -14,7 +14,14 @@ from audiobooks.extraction.font_trust import CHECKS
 from audiobooks.extraction.page_extraction import extract_pages, options_for_book
 from audiobooks.extraction.pdf_file import PdfiumPages
 from tests.support.character_error import character_error_rate
-from tests.support.legacy_font import CHANAKYA_FONT, KRUTI_DEV_FONT, WALKMAN_CHANAKYA_FONT, build_font
+from tests.support.legacy_font import (
+    CHANAKYA_FONT,
+    KRUTI_DEV_FONT,
+    MISDRAWN,
+    WALKMAN_CHANAKYA_FONT,
+    build_font,
+    misdrawn_font,
+)
 from tests.support.pdf_factory import unshaped_devanagari_pdf
 from tests.support.prose import (
     HINDI_HEADING,
@@ -23,7 +30,7 @@ from tests.support.prose import (
     MARATHI_COURT_PARAGRAPHS,
     MARATHI_PARAGRAPHS,
 )
-from tests.support.real_producers import WRITER_LAYOUT, Layout, chromium_pdf, libreoffice_pdf
+from tests.support.real_producers import WRITER_LAYOUT, Layout, Quotation, chromium_pdf, libreoffice_pdf
 
 BOOKS = {
     "chromium-hindi-justified": (chromium_pdf, HINDI_PARAGRAPHS, Layout()),
@@ -91,15 +98,16 @@ def test_every_page_is_read_from_its_text(printed_book):
 
 @pytest.fixture
 def band_reads(monkeypatch):
-    """The bands of pages OCRed to check text layers, counted (the real reading still runs)."""
+    """The runs of tesseract on boxes of pages, to check text layers or read broken fonts'
+    passages: the boxes of each (the real reading still runs)."""
     reads = []
 
     def counted(*args, **kwargs):
-        reads.append(kwargs["span_pt"])
+        reads.append(kwargs["boxes_pt"])
         return real(*args, **kwargs)
 
-    real = page_extraction.read_band
-    monkeypatch.setattr(page_extraction, "read_band", counted)
+    real = page_extraction.read_boxes
+    monkeypatch.setattr(page_extraction, "read_boxes", counted)
     return reads
 
 
@@ -122,6 +130,29 @@ def test_a_font_that_draws_other_than_its_text_is_refused_and_its_later_pages_no
     assert [result.method for result in results] == ["ocr"] * 5
     assert "apart from OCR" in results[-1].reason and "its font" in results[-1].reason
     assert len(band_reads) == CHECKS
+
+
+def test_a_broken_font_has_only_its_own_lines_read_by_ocr(tmp_path, band_reads):
+    """Quotations set in a font that draws other letters than its map says, among paragraphs
+    in a sound one: the quotations come back as printed, the rest as the layer holds it."""
+    layout = Layout(quotation_font="Misdrawn Serif", quotation_font_file=misdrawn_font(tmp_path))
+    paragraphs = tuple(
+        Quotation(paragraph) if number % 3 == 1 else paragraph
+        for number, paragraph in enumerate(HINDI_PARAGRAPHS)
+    )
+    pdf = chromium_pdf(tmp_path / "quoting.pdf", paragraphs, layout=layout)
+    results = read_book(pdf)
+    assert [result.method for result in results] == ["text"] * len(results)
+    assert "broken font BAAAAA+MisdrawnSerif read by OCR" in results[0].reason
+    text = "\n".join(result.text for result in results)
+    printed = [part.text.translate(MISDRAWN) if isinstance(part, Quotation) else part for part in paragraphs]
+    mapped = [part.text if isinstance(part, Quotation) else part for part in paragraphs]
+    assert character_error_rate(text, "\n".join(printed)) <= 0.01
+    assert character_error_rate(text, "\n".join(mapped)) > 0.03
+    body = [part for part in paragraphs if not isinstance(part, Quotation)]
+    as_typed = " ".join(text.replace("-\n", "-").split())  # not OCRed
+    assert all(" ".join(part.split()) in as_typed for part in body)
+    assert len(band_reads) <= len(results)  # a page's checks and passages in one run of tesseract
 
 
 CHANAKYA_HALF_LETTERS = "सम्पूर्ण भारत में उसकी ख्याति फैल गई, और लोग उसके गुम्बद देखने दूर-दूर से आने लगे।"

@@ -383,3 +383,29 @@ def build_font(folder: Path, legacy: LegacyFont = KRUTI_DEV_FONT) -> Path:
     font["maxp"].numGlyphs = len(order)
     font.save(str(path))
     return path
+
+
+NOTO_SERIF_DEVANAGARI = NOTO_SANS_DEVANAGARI.with_name("NotoSerifDevanagari-Regular.ttf")
+# Letters a misdrawn font draws in each other's place.
+MISDRAWN_PAIRS = ("कम", "तल", "सय", "दन")
+MISDRAWN = str.maketrans({a: b for pair in MISDRAWN_PAIRS for a, b in (pair, pair[::-1])})
+
+
+def misdrawn_font(folder: Path, family: str = "Misdrawn Serif") -> Path:
+    """Noto Serif Devanagari under `family`, drawing MISDRAWN_PAIRS' letters in each other's
+    place: a font whose map says one letter where its ink shows another, as a broken one's
+    does. What it draws of a text is `text.translate(MISDRAWN)`."""
+    font = TTFont(str(NOTO_SERIF_DEVANAGARI))
+    drawn = font.getBestCmap()
+    mapping = {code: drawn[ord(chr(code).translate(MISDRAWN))] for code in drawn}
+    for subtable in font["cmap"].tables:
+        if subtable.isUnicode():  # a new dict each: fontTools may share one between subtables
+            subtable.cmap = dict(mapping)
+    for record in font["name"].names:
+        if record.nameID in (1, 4, 16):
+            record.string = family
+        elif record.nameID == 6:
+            record.string = family.replace(" ", "")
+    path = folder / f"{family.replace(' ', '')}.ttf"
+    font.save(str(path))
+    return path

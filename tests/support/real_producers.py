@@ -54,30 +54,53 @@ def run_producer(command: list[str], *, env: dict[str, str] | None = None) -> No
 
 @dataclass(frozen=True)
 class Layout:
-    """How a book is set: A5, its body in `font`, under a heading in `heading_font`."""
+    """How a book is set: A5, its body in `font`, under a heading in `heading_font`, its
+    quotations in `quotation_font`."""
 
     font: str = "Noto Sans Devanagari"
     heading_font: str = "Noto Serif Devanagari"
     justified: bool = True
     size_pt: int = 14
     font_file: Path | None = None  # `font`'s file, when it is not installed
+    quotation_font: str = "Noto Serif Devanagari"
+    quotation_font_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class Quotation:
+    """A paragraph set apart, in the layout's quotation font (Chromium's books only)."""
+
+    text: str
+
+
+def font_faces(layout: Layout) -> str:
+    """CSS naming the layout's fonts that are not installed by their files."""
+    faces = ((layout.font, layout.font_file), (layout.quotation_font, layout.quotation_font_file))
+    return "".join(
+        f"@font-face {{ font-family: '{family}'; src: url('{file.as_uri()}'); }} "
+        for family, file in faces
+        if file
+    )
 
 
 WRITER_LAYOUT = Layout(font="Noto Serif Devanagari", heading_font="Noto Sans Devanagari", size_pt=13)
 
 
 def chromium_pdf(
-    path: Path, paragraphs: tuple[str, ...], *, heading: str = "", layout: Layout = Layout()
+    path: Path, paragraphs: tuple[str | Quotation, ...], *, heading: str = "", layout: Layout = Layout()
 ) -> Path:
     """`paragraphs` printed by Chromium under `heading`."""
-    source = layout.font_file.as_uri() if layout.font_file else ""
-    style = (f"@font-face {{ font-family: '{layout.font}'; src: url('{source}'); }} " if source else "") + (
+    style = font_faces(layout) + (
         f"@page {{ size: A5; margin: 18mm; }} body {{ font-family: '{layout.font}'; "
         f"font-size: {layout.size_pt}pt; text-align: {'justify' if layout.justified else 'left'}; }} "
-        f"h1 {{ font-family: '{layout.heading_font}'; }}"
+        f"h1 {{ font-family: '{layout.heading_font}'; }} "
+        f"blockquote {{ font-family: '{layout.quotation_font}'; }}"
     )
     body = (f"<h1>{html.escape(heading)}</h1>" if heading else "") + "".join(
-        f"<p>{html.escape(paragraph)}</p>" for paragraph in paragraphs
+        f"<blockquote>{html.escape(paragraph.text)}</blockquote>"
+        if isinstance(paragraph, Quotation)
+        else f"<p>{html.escape(paragraph)}</p>"
+        for paragraph in paragraphs
     )
     with tempfile.TemporaryDirectory(prefix="chromium-") as work:
         page = Path(work) / "book.html"
