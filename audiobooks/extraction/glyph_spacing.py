@@ -134,13 +134,6 @@ class Character(NamedTuple):
     box: Box | None = None  # its ink, in the page's space; None for a space or a line break
 
 
-class FontRun(NamedTuple):
-    """Devanagari characters next to each other in one font: where its text lies."""
-
-    font: str
-    box: Box
-
-
 def inside(box: Box, within: Box) -> bool:
     """The box's middle lies within `within` (as FPDFText_GetBoundedText keeps characters)."""
     middle_x, middle_y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
@@ -153,15 +146,13 @@ def respace_devanagari(
     *,
     within: Box,
     coded: Mapping[str, CodeKinds] = MappingProxyType({}),
-) -> tuple[list[Character], list[FontRun]]:
+) -> list[Character]:
     """The text page's characters within `within` (the page's box) with their fonts and
-    boxes, the spaces pdfium made up next to Devanagari
-    and before punctuation decided by ink (`किया,`, `राजा-रानी`); and the runs of Devanagari
-    characters by font. In `coded` fonts (legacy ones, by font: a code is a glyph), letters'
+    boxes, the spaces pdfium made up next to Devanagari and before punctuation decided by
+    ink (`किया,`, `राजा-रानी`). In `coded` fonts (legacy ones, by font: a code is a glyph), letters'
     codes count as Devanagari, and punctuation's as the punctuation it stands for."""
     ink = CharInk(text_page, texts)
     out: list[Character] = []
-    runs: list[FontRun] = []
     previous = None  # (index, text object address, ink right of its word, spaced by ink)
     held_space = False  # pdfium's generated space after it, kept unless the ink says otherwise
     characters = list(ink.characters(within))
@@ -191,11 +182,9 @@ def respace_devanagari(
                 out.append(Character(" ", None))
             else:
                 word_right = max(previous[2], word_right)
-        if devanagari:
-            add_to_runs(runs, font, box, joined=previous is not None)
         out.append(Character(ch, font, box))
         previous, held_space = (index, owner, word_right, devanagari), False
-    return out, runs
+    return out
 
 
 def ink_left(characters: list[tuple[int, str, Box | None]], at: int, kinds: CodeKinds) -> float:
@@ -207,16 +196,6 @@ def ink_left(characters: list[tuple[int, str, Box | None]], at: int, kinds: Code
         if letter in kinds.letters and letter_box:
             return letter_box[0]
     return box[0]
-
-
-def add_to_runs(runs: list[FontRun], font: str, box: Box, *, joined: bool) -> None:
-    """The character in `box` extends the last run when it is in its font and on its line."""
-    if joined and runs and runs[-1].font == font:
-        left, bottom, right, top = runs[-1].box
-        grown = (min(left, box[0]), min(bottom, box[1]), max(right, box[2]), max(top, box[3]))
-        runs[-1] = FontRun(font, grown)
-    else:
-        runs.append(FontRun(font, box))
 
 
 def ends_word(

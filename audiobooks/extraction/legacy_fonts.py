@@ -12,7 +12,9 @@ typist's (sorted by position, `vkSj`, और, would read `vkjS`), as pdfium give
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 # Stand-ins while decoding, for the two signs that move: private-use characters, which no
 # code decodes to.
@@ -259,7 +261,7 @@ def encoding_of(font: str, text: str) -> LegacyEncoding | None:
 class DecodedText:
     texts: tuple[str, ...]  # each piece's, decoded when its font is a legacy one
     encodings: tuple[str, ...]  # their names
-    fonts: frozenset[str]  # the fonts decoded
+    fonts: Mapping[str, LegacyEncoding]  # the fonts decoded, with their encodings
 
 
 def decode_fonts(pieces: list[tuple[str | None, str]]) -> DecodedText | None:
@@ -279,7 +281,7 @@ def decode_fonts(pieces: list[tuple[str | None, str]]) -> DecodedText | None:
     )
     used = {font: encoding for font, encoding in encodings.items() if encoding}
     names = tuple(sorted({encoding.name for encoding in used.values()}))
-    return DecodedText(texts, names, frozenset(used))
+    return DecodedText(texts, names, MappingProxyType(used))
 
 
 def named_legacy_fonts(fonts: set[str]) -> dict[str, LegacyEncoding]:

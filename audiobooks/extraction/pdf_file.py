@@ -24,11 +24,11 @@ from audiobooks.extraction.glyph_spacing import (
     LINE_END_HYPHEN,
     Character,
     CodeKinds,
-    FontRun,
     respace_devanagari,
 )
 from audiobooks.extraction.legacy_fonts import (
     ENCODINGS,
+    DecodedText,
     LegacyEncoding,
     decode_fonts,
     holds_legacy_codes,
@@ -282,16 +282,16 @@ def text_lines(text_page: pdfium.PdfTextPage, shown: Callable[..., Box]) -> tupl
 
 
 def fonts_by_line(
-    runs: list[FontRun], lines: tuple[Span, ...], shown: Callable[..., Box]
+    passages: tuple[FontPassage, ...], text: str, lines: tuple[Span, ...]
 ) -> tuple[tuple[str, ...], ...]:
-    """For each line, the fonts its Devanagari characters are set in ("" for one not known)."""
+    """For each line, the fonts its Devanagari is set in ("" for one not known)."""
     found: list[set[str]] = [set() for _ in lines]
     tops = [top for top, _ in lines]
-    for run in runs:
-        _, top, _, bottom = shown(*run.box)
+    for passage in passages:
+        _, top, _, bottom = passage.box_pt
         line = bisect.bisect_right(tops, (top + bottom) / 2) - 1
-        if line >= 0:
-            found[line].add(run.font)
+        if line >= 0 and any(map(is_devanagari, text[passage.start : passage.end])):
+            found[line].add(passage.font)
     return tuple(tuple(sorted(fonts)) for fonts in found)
 
 
@@ -335,17 +335,38 @@ def spaced_and_decoded(
         return SpacedText(text, objects.font_names)
     if suspect and not devanagari:
         objects = page_objects(page.raw, ink=True)
-    characters, runs = spaced_characters(text_page, objects, page.get_bbox(), named)
-    pieces = font_pieces(characters)
-    decoded = decode_fonts([(font, text) for font, text, _ in pieces]) if suspect else None
+    pieces, decoded = decoded_pieces(text_page, objects, page.get_bbox(), named, suspect=suspect)
     texts = decoded.texts if decoded else tuple(text for _, text, _ in pieces)
     passages = font_passages(pieces, texts, shown)
-    line_fonts = fonts_by_line(runs, lines, shown)
+    line_fonts = fonts_by_line(passages, "".join(texts), lines)
     if not decoded:
         return SpacedText("".join(texts), objects.font_names, line_fonts, (), passages)
     names = {font.split("+")[-1] for font in decoded.fonts}
     font_names = tuple(font for font in objects.font_names if font not in names)
     return SpacedText("".join(texts), font_names, line_fonts, decoded.encodings, passages)
+
+
+def decoded_pieces(
+    text_page: pdfium.PdfTextPage,
+    objects: PageObjects,
+    within: Box,
+    named: dict[str, LegacyEncoding],
+    *,
+    suspect: bool,
+) -> tuple[list[tuple[str | None, str, Box | None]], DecodedText | None]:
+    """The page's pieces in one font (font_pieces), spaced by ink, and what legacy fonts
+    among them hold decoded. A font found legacy by its codes, not its name, is spaced
+    again by ink as its codes: kept if its words still read as that encoding's (a Kruti Dev
+    font by another name, whose glyphs touch), else spaced as pdfium spaces them (Latin
+    glyphs showing the codes, which do not touch)."""
+    pieces = font_pieces(spaced_characters(text_page, objects, within, named))
+    decoded = decode_fonts([(font, text) for font, text, _ in pieces]) if suspect else None
+    if decoded and decoded.fonts.keys() - named.keys():
+        respaced = font_pieces(spaced_characters(text_page, objects, within, dict(decoded.fonts)))
+        again = decode_fonts([(font, text) for font, text, _ in respaced])
+        if again and again.fonts.keys() == decoded.fonts.keys():
+            return respaced, again
+    return pieces, decoded
 
 
 def font_pieces(characters: list[Character]) -> list[tuple[str | None, str, Box | None]]:
@@ -372,10 +393,10 @@ def union(box: Box | None, other: Box | None) -> Box | None:
 def font_passages(
     pieces: list[tuple[str | None, str, Box | None]], texts: tuple[str, ...], shown: Callable[..., Box]
 ) -> tuple[FontPassage, ...]:
-    """The pieces in a font known and with ink, where their `texts` (as decoded) lie."""
+    """The pieces with ink, where their `texts` (as decoded) lie."""
     passages, at = [], 0
     for (font, _, box), text in zip(pieces, texts, strict=True):
-        if font and box:
+        if font is not None and box:
             passages.append(FontPassage(font, at, at + len(text), shown(*box)))
         at += len(text)
     return tuple(passages)
@@ -383,13 +404,13 @@ def font_passages(
 
 def spaced_characters(
     text_page: pdfium.PdfTextPage, objects: PageObjects, within: Box, coded: dict[str, LegacyEncoding]
-) -> tuple[list[Character], list[FontRun]]:
+) -> list[Character]:
     """respace_devanagari, the characters of `coded` fonts spaced as their encodings' codes."""
     kinds = {font: CODE_KINDS[encoding.name] for font, encoding in coded.items()}
-    characters, runs = respace_devanagari(text_page.raw, objects.texts, within=within, coded=kinds)
+    characters = respace_devanagari(text_page.raw, objects.texts, within=within, coded=kinds)
     # A code `-` at a line end is taken by pdfium for a hyphen, as a hyphen is.
     hyphen = Character("-\n", None)
-    return [hyphen._replace(font=ch.font) if ch.text == LINE_END_HYPHEN else ch for ch in characters], runs
+    return [hyphen._replace(font=ch.font) if ch.text == LINE_END_HYPHEN else ch for ch in characters]
 
 
 def outline_entries(document: pdfium.PdfDocument) -> list[dict]:

@@ -3,6 +3,7 @@ spaced as printed (glyph_spacing.py), each font checked against OCR once per boo
 (font_trust.py), at or below poppler's pdftotext on the same file; books set in Kruti Dev
 010, Walkman Chanakya 905 and Chanakya, decoded from their codes (legacy_fonts.py)."""
 
+import dataclasses
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 
@@ -155,6 +156,9 @@ def test_a_broken_font_has_only_its_own_lines_read_by_ocr(tmp_path, band_reads):
     assert len(band_reads) <= len(results)  # a page's checks and passages in one run of tesseract
 
 
+UNNAMED_KRUTI_DEV_FONT = dataclasses.replace(
+    KRUTI_DEV_FONT, family="Sahitya Serif", postscript_name="SahityaSerif"
+)
 CHANAKYA_HALF_LETTERS = "सम्पूर्ण भारत में उसकी ख्याति फैल गई, और लोग उसके गुम्बद देखने दूर-दूर से आने लगे।"
 LEGACY_FONT_BOOKS = {
     "chromium-kruti-dev-hindi-justified": (KRUTI_DEV_FONT, HINDI_PARAGRAPHS[:6], "", True),
@@ -179,10 +183,13 @@ LEGACY_FONT_BOOKS = {
         "",
         True,
     ),
+    # A font whose name says nothing: its codes tell.
+    "chromium-kruti-dev-hindi-unnamed": (UNNAMED_KRUTI_DEV_FONT, HINDI_PARAGRAPHS[:6] * 2, "", True),
 }
 # What method_reason calls each font's encoding.
 ENCODING_NAMES = {
     KRUTI_DEV_FONT.family: "Kruti Dev 010",
+    UNNAMED_KRUTI_DEV_FONT.family: "Kruti Dev 010",
     WALKMAN_CHANAKYA_FONT.family: "Walkman Chanakya 905",
     CHANAKYA_FONT.family: "Chanakya",
 }
