@@ -11,6 +11,7 @@ reader's child (pdf_reader.py), like everything that parses the file.
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -70,8 +71,9 @@ def address(handle) -> int:
 
 
 class _Walk:
-    def __init__(self, *, ink: bool) -> None:
+    def __init__(self, *, ink: bool, ink_for_font: Callable[[str], bool] = lambda font: False) -> None:
         self.ink = ink
+        self.ink_for_font = ink_for_font
         self.found = PageObjects()
         self.count = 0
         self.fonts: dict[int, str] = {}  # font names by FPDF_FONT address
@@ -127,13 +129,29 @@ class _Walk:
             if size:
                 pdfium_raw.FPDFFont_GetBaseFontName(font, buffer, size)
             self.fonts[key] = buffer.value.decode("utf-8", "replace")
+            if not self.ink and self.ink_for_font(self.fonts[key]):
+                raise _InkNeeded
         return self.fonts[key]
 
 
-def page_objects(page_handle, *, ink: bool) -> PageObjects:
-    """Walk the page's objects once (FPDF_PAGE `page_handle`); with `ink`, keep each text
-    object's place (what spacing Devanagari needs, at a cost a page of English is spared)."""
-    walk = _Walk(ink=ink)
+class _InkNeeded(Exception):
+    """A walk without ink met a font whose text needs it."""
+
+
+def page_objects(
+    page_handle, *, ink: bool, ink_for_font: Callable[[str], bool] = lambda font: False
+) -> PageObjects:
+    """Walk the page's objects (FPDF_PAGE `page_handle`); with `ink`, or on meeting a font
+    `ink_for_font` picks, keep each text object's place (what spacing Devanagari needs, at a
+    cost a page of English is spared). A walk that meets such a font starts again with ink:
+    on a page set in it, that is at its first text object."""
+    try:
+        return _walk(page_handle, _Walk(ink=ink, ink_for_font=ink_for_font))
+    except _InkNeeded:
+        return _walk(page_handle, _Walk(ink=True))
+
+
+def _walk(page_handle, walk: _Walk) -> PageObjects:
     for index in range(pdfium_raw.FPDFPage_CountObjects(page_handle)):
         walk.visit(pdfium_raw.FPDFPage_GetObject(page_handle, index), 0)
     return walk.found

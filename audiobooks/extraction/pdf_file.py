@@ -32,6 +32,7 @@ from audiobooks.extraction.legacy_fonts import (
     LegacyEncoding,
     decode_fonts,
     holds_legacy_codes,
+    named_encoding,
     named_legacy_fonts,
 )
 from audiobooks.extraction.page_objects import CONTENT_DEPTH, Box, PageObjects, page_objects
@@ -315,6 +316,10 @@ class SpacedText(NamedTuple):
     font_passages: tuple[FontPassage, ...] = ()
 
 
+def is_legacy_named(font: str) -> bool:
+    return named_encoding(font) is not None
+
+
 def spaced_and_decoded(
     page: pdfium.PdfPage,
     text_page: pdfium.PdfTextPage,
@@ -324,17 +329,18 @@ def spaced_and_decoded(
     shown: Callable[..., Box],
     *,
     devanagari: bool,
+    coded: bool,
 ) -> SpacedText:
     """A page's text and fonts (PageFacts): its Devanagari spaced by ink, and what legacy
     fonts hold decoded (their names left out of the font names, since their text is not
     their codes any more). The codes of a font not named as a legacy one are spaced as
-    pdfium spaces them: its glyphs may be Latin letters, which do not touch."""
+    pdfium spaces them: its glyphs may be Latin letters, which do not touch. `coded`: the
+    text holds legacy codes (holds_legacy_codes). `objects` hold their ink when the page
+    holds Devanagari, codes, or a font named as a legacy one."""
     named = named_legacy_fonts(objects.fonts)
-    suspect = bool(named) or holds_legacy_codes(text)
+    suspect = bool(named) or coded
     if not devanagari and not suspect:
         return SpacedText(text, objects.font_names)
-    if suspect and not devanagari:
-        objects = page_objects(page.raw, ink=True)
     pieces, decoded = decoded_pieces(text_page, objects, page.get_bbox(), named, suspect=suspect)
     texts = decoded.texts if decoded else tuple(text for _, text, _ in pieces)
     passages = font_passages(pieces, texts, shown)
@@ -470,11 +476,12 @@ class PdfiumPages:
             try:
                 text = text_page.get_text_bounded()
                 devanagari = any(map(is_devanagari, text))
-                objects = page_objects(page.raw, ink=devanagari)
+                coded = holds_legacy_codes(text)
+                objects = page_objects(page.raw, ink=devanagari or coded, ink_for_font=is_legacy_named)
                 shown = shown_box(page)
                 lines = text_lines(text_page, shown)
                 spaced = spaced_and_decoded(
-                    page, text_page, text, objects, lines, shown, devanagari=devanagari
+                    page, text_page, text, objects, lines, shown, devanagari=devanagari, coded=coded
                 )
             finally:
                 text_page.close()

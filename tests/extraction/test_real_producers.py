@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pypdfium2
 import pytest
 
-from audiobooks.extraction import page_extraction
+from audiobooks.extraction import page_extraction, page_objects
 from audiobooks.extraction.font_trust import CHECKS
 from audiobooks.extraction.page_extraction import extract_pages, options_for_book
 from audiobooks.extraction.pdf_file import PdfiumPages
@@ -219,3 +219,19 @@ def test_a_book_set_in_a_legacy_font_is_read_from_its_codes_decoded(legacy_font_
     assert all(result.reason.startswith(f"{encoding} codes decoded: text layer") for result in results)
     assert character_error_rate("\n".join(result.text for result in results), truth) <= 0.005
     assert 1 <= len(band_reads) <= CHECKS  # the decoded font checked against OCR, once per book
+
+
+def test_a_page_in_a_legacy_font_is_walked_once(legacy_font_book, monkeypatch):
+    """Its objects' walk, started without ink as for a page of English (its codes are Latin
+    letters), starts again with ink at the legacy font's first object, not at the end."""
+    pdf, _, _ = legacy_font_book
+    visits = []
+    real = page_objects._Walk.visit
+    monkeypatch.setattr(
+        page_objects._Walk, "visit", lambda walk, *args: visits.append(walk) or real(walk, *args)
+    )
+    facts = PdfiumPages(pdf).layer(1)
+    walks = list(dict.fromkeys(visits))
+    assert facts.decoded and walks[-1].ink
+    # At most the objects drawn before its first word (a heading in another font) twice.
+    assert len(walks) == 1 or visits.count(walks[0]) < visits.count(walks[-1]) / 4
