@@ -15,6 +15,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from statistics import mean
 
+# Digits OCR must have read in a legacy font's lines before its ASCII digit codes are
+# taken as the digits it draws (Devanagari or Latin: converters disagree, the font shows).
+DIGITS_NEEDED = 4
+
 # Bands read for a font before it is judged: one band can be a heading OCR misreads, or a
 # line of figures. When they disagree (one within the limit, one past it), up to twice as
 # many are read and the font judged by their mean.
@@ -39,12 +43,26 @@ class FontVerdicts:
         self._changed = threading.Condition()
         self._apart: dict[str, list[float]] = {}
         self._checking: Counter[str] = Counter()  # checks under way, by font
+        self._digits: dict[str, Counter[bool]] = {}  # digits OCR read in a font's lines: Devanagari?
 
     def record(self, fonts: set[str], apart: float) -> None:
         """A band set in `fonts` was `apart` from OCR of it."""
         with self._changed:
             for font in fonts:
                 self._apart.setdefault(font, []).append(apart)
+
+    def record_digits(self, font: str, *, devanagari: int, latin: int) -> None:
+        """OCR read `devanagari` and `latin` digits where `font` has ASCII digit codes."""
+        with self._changed:
+            seen = self._digits.setdefault(font, Counter())
+            seen.update({True: devanagari, False: latin})
+
+    def devanagari_digits(self, font: str) -> bool | None:
+        """Whether the font draws its ASCII digit codes as Devanagari digits; None until
+        OCR has read DIGITS_NEEDED of them."""
+        with self._changed:
+            seen = self._digits.get(font, Counter())
+            return None if seen.total() < DIGITS_NEEDED else seen[True] > seen[False]
 
     def judge(self, fonts: set[str]) -> FontJudgement:
         """What is known of `fonts` now, all read at one moment."""

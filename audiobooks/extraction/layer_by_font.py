@@ -10,9 +10,10 @@ whole page is.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from audiobooks.extraction.font_trust import FontVerdicts
 from audiobooks.extraction.pdf_file import FontPassage, PageFacts, Span
@@ -26,6 +27,11 @@ PASSAGE_MARGIN_PT = (1, 4)
 SAMPLE_LINES = 5
 # A page whose broken fonts hold more of its text than this is OCRed whole.
 MOST_BROKEN_SHARE = 0.5
+# Passages with digits read on a page to learn how a legacy font draws its digit codes.
+DIGIT_PASSAGES_MOST = 3
+ASCII_DIGITS = "0123456789"
+DEVANAGARI_DIGIT_SIGNS = "०१२३४५६७८९"
+DEVANAGARI_DIGITS = str.maketrans(ASCII_DIGITS, DEVANAGARI_DIGIT_SIGNS)
 
 Box = tuple[float, float, float, float]  # left, top, right, bottom: points from the page's top left
 ReadBoxes = Callable[[list[Box]], list[str]]  # OCR of boxes of the page (ocr.read_boxes)
@@ -59,16 +65,23 @@ def font_verdict(
         if broken_share(facts, set(judged.broken)) > MOST_BROKEN_SHARE:
             return refused_for(judged.broken)
         check = font_check(facts, claimed or judged.unjudged) if judged.unjudged else None
-        readings = read_passages(facts, check, passages_in(facts, set(judged.broken)), read=read)
+        digits = digit_passages(facts, font_verdicts)
+        readings = read_passages(facts, check, [*passages_in(facts, set(judged.broken)), *digits], read=read)
+        record_digits(digits, readings, font_verdicts)
+        drawn = {font for font in facts.decoded_fonts if font_verdicts.devanagari_digits(font)}
+        facts = with_devanagari_digits(facts, drawn)
         apart, off = record_check(facts, check, readings, font_verdicts) if check else (None, {})
         judged = font_verdicts.judge(fonts)
     verdict = ocr_verdict(apart) if check else sound_verdict(judged.sound)
     broken = {**off, **judged.broken}  # a passage far from its OCR is read so on its page, judged or not
-    if not verdict.usable or not broken:
+    if not verdict.usable:
         return verdict
     unread = broken.keys() - {passage.font for passage in readings.passages}
     if unread or broken_share(facts, set(broken)) > MOST_BROKEN_SHARE:
         return refused_for(broken)
+    if drawn:
+        digits_said = f"; {', '.join(sorted(drawn))} digits read as Devanagari, as OCR reads them"
+        verdict = LayerVerdict(True, verdict.reason + digits_said, facts.text)
     return with_passages_read(facts, verdict, set(broken), readings)
 
 
@@ -121,15 +134,16 @@ def longest_run(lines: list[int]) -> list[int]:
 
 
 def read_passages(
-    facts: PageFacts, check: FontCheck | None, broken: list[FontPassage], *, read: ReadBoxes
+    facts: PageFacts, check: FontCheck | None, more: list[FontPassage], *, read: ReadBoxes
 ) -> Readings:
-    """OCR of the check's band and passages, and of the `broken` passages, in one run."""
+    """OCR of the check's band and passages, and of `more` passages, in one run."""
     passages = (
-        [*(passage for found in check.passages.values() for passage in found), *broken] if check else broken
+        [*(passage for found in check.passages.values() for passage in found), *more] if check else more
     )
     band = [(0.0, check.band[0], facts.width_pt, check.band[1])] if check else []
     if not band and not passages:
         return Readings(None, {})
+    passages = list(dict.fromkeys(passages))  # a broken font's passage may hold digits too
     texts = read(band + [padded(passage) for passage in passages])
     return Readings(texts[0] if band else None, dict(zip(passages, texts[len(band) :], strict=True)))
 
@@ -158,6 +172,8 @@ def with_passages_read(
 ) -> LayerVerdict:
     """The layer taken, its `broken` fonts' passages replaced by their OCR."""
     replaced = passages_in(facts, broken)
+    if not replaced:
+        return verdict
     text, at = [], 0
     for passage in replaced:
         kept = facts.text[passage.start : passage.end]
@@ -167,6 +183,43 @@ def with_passages_read(
     fonts = ", ".join(sorted(broken))
     reason = f"{verdict.reason}; {len(replaced)} lines set in its broken font {fonts} read by OCR"
     return LayerVerdict(True, reason, "".join(text))
+
+
+def with_devanagari_digits(facts: PageFacts, fonts: set[str]) -> PageFacts:
+    """The facts with the ASCII digit codes of `fonts` (legacy ones that draw Devanagari
+    digits) made those: one character for one, so the passages stay where they were."""
+    if not fonts:
+        return facts
+    text = list(facts.text)
+    for passage in facts.font_passages:
+        if passage.font in fonts:
+            text[passage.start : passage.end] = facts.text[passage.start : passage.end].translate(
+                DEVANAGARI_DIGITS
+            )
+    return replace(facts, text="".join(text))
+
+
+def digit_passages(facts: PageFacts, font_verdicts: FontVerdicts) -> list[FontPassage]:
+    """Passages holding ASCII digit codes of legacy fonts whose digits OCR has not yet
+    read enough of, at most DIGIT_PASSAGES_MOST."""
+    unknown = {font for font in facts.decoded_fonts if font_verdicts.devanagari_digits(font) is None}
+    holding = (
+        passage
+        for passage in facts.font_passages
+        if passage.font in unknown
+        and any(ch in ASCII_DIGITS for ch in facts.text[passage.start : passage.end])
+    )
+    return list(itertools.islice(holding, DIGIT_PASSAGES_MOST))
+
+
+def record_digits(passages: list[FontPassage], readings: Readings, font_verdicts: FontVerdicts) -> None:
+    """Record which digits OCR read in `passages`."""
+    for passage in passages:
+        read = readings.passages[passage]
+        devanagari = sum(ch in DEVANAGARI_DIGIT_SIGNS for ch in read)
+        font_verdicts.record_digits(
+            passage.font, devanagari=devanagari, latin=sum(ch in ASCII_DIGITS for ch in read)
+        )
 
 
 def passages_in(facts: PageFacts, fonts: set[str]) -> list[FontPassage]:

@@ -137,6 +137,7 @@ class PageFacts:
     # Where its Devanagari text in each font lies, in its text and on the page: a broken
     # font's passages are read by OCR, the rest of the page from its layer.
     font_passages: tuple[FontPassage, ...] = ()
+    decoded_fonts: tuple[str, ...] = ()  # the fonts whose legacy codes were decoded
 
     @classmethod
     def from_json(cls, fields: dict) -> PageFacts:
@@ -314,6 +315,7 @@ class SpacedText(NamedTuple):
     line_fonts: tuple[tuple[str, ...], ...] = ()
     decoded: tuple[str, ...] = ()
     font_passages: tuple[FontPassage, ...] = ()
+    decoded_fonts: tuple[str, ...] = ()
 
 
 def is_legacy_named(font: str) -> bool:
@@ -349,7 +351,9 @@ def spaced_and_decoded(
         return SpacedText("".join(texts), objects.font_names, line_fonts, (), passages)
     names = {font.split("+")[-1] for font in decoded.fonts}
     font_names = tuple(font for font in objects.font_names if font not in names)
-    return SpacedText("".join(texts), font_names, line_fonts, decoded.encodings, passages)
+    return SpacedText(
+        "".join(texts), font_names, line_fonts, decoded.encodings, passages, tuple(sorted(decoded.fonts))
+    )
 
 
 def decoded_pieces(
@@ -500,6 +504,7 @@ class PdfiumPages:
                 spaced.line_fonts,
                 spaced.decoded,
                 spaced.font_passages,
+                spaced.decoded_fonts,
             )
         finally:
             page.close()

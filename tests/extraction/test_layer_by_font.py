@@ -3,8 +3,8 @@
 
 import pytest
 
-from audiobooks.extraction.font_trust import CHECKS, FontVerdicts
-from audiobooks.extraction.layer_by_font import MOST_BROKEN_SHARE, font_check, font_verdict
+from audiobooks.extraction.font_trust import CHECKS, DIGITS_NEEDED, FontVerdicts
+from audiobooks.extraction.layer_by_font import DEVANAGARI_DIGITS, MOST_BROKEN_SHARE, font_check, font_verdict
 from audiobooks.extraction.pdf_file import FontPassage, PageFacts
 from audiobooks.extraction.text_layer import MAX_OCR_DISAGREEMENT
 
@@ -14,8 +14,9 @@ SOUND = "राजस्थान की मरुभूमि में पा�
 OTHER = "हिमालय की गोद में बसे छोटे छोटे गाँवों में जीवन धीमी"
 
 
-def page_of(lines: list[tuple[str, str]]) -> PageFacts:
-    """A page of (font, text) lines, each a passage of its own, LINE_PT apart."""
+def page_of(lines: list[tuple[str, str]], *, decoded: tuple[str, ...] = ()) -> PageFacts:
+    """A page of (font, text) lines, each a passage of its own, LINE_PT apart; `decoded`:
+    the fonts among them whose text was decoded from legacy codes."""
     passages, text = [], ""
     for number, (font, line) in enumerate(lines):
         passages.append(
@@ -35,6 +36,7 @@ def page_of(lines: list[tuple[str, str]]) -> PageFacts:
         text_lines_pt=tuple((number * LINE_PT, (number + 1) * LINE_PT) for number in range(len(lines))),
         line_fonts=tuple((font,) for font, _ in lines),
         font_passages=tuple(passages),
+        decoded_fonts=decoded,
     )
 
 
@@ -42,8 +44,9 @@ class ReadAs:
     """OCR that reads each box as the text of the lines it covers, with `misread` applied
     to the lines of `misread_font`; every run's boxes kept."""
 
-    def __init__(self, page: list[tuple[str, str]], *, misread_font: str = QUOTE) -> None:
+    def __init__(self, page: list[tuple[str, str]], *, misread_font: str = QUOTE, drawn=None) -> None:
         self.page, self.misread_font, self.runs = page, misread_font, []
+        self.drawn = drawn or str.maketrans({})  # what the digits' glyphs show
 
     def __call__(self, boxes):
         self.runs.append(boxes)
@@ -55,7 +58,8 @@ class ReadAs:
             for number, (font, line) in enumerate(self.page)
             if top <= (number + 0.5) * LINE_PT < bottom
         ]
-        return "\n".join(misread(line) if font == self.misread_font else line for font, line in covered)
+        lines = (misread(line) if font == self.misread_font else line for font, line in covered)
+        return "\n".join(lines).translate(self.drawn)
 
 
 def misread(line: str) -> str:
@@ -70,8 +74,8 @@ def judged(**fonts: float) -> FontVerdicts:
     return verdicts
 
 
-def judge(lines, verdicts, read):
-    facts = page_of(lines)
+def judge(lines, verdicts, read, *, decoded=()):
+    facts = page_of(lines, decoded=decoded)
     fonts = {font for font, _ in lines}
     return facts, font_verdict(facts, fonts, verdicts, read=read, timeout=5)
 
@@ -124,3 +128,27 @@ def test_a_font_found_broken_by_the_band_refuses_the_page():
     read = ReadAs(page, misread_font=BODY)
     _, verdict = judge(page, judged(), read)
     assert not verdict.usable and "apart from OCR of the page" in verdict.reason
+
+
+def test_a_legacy_fonts_digit_codes_become_devanagari_digits_once_ocr_has_read_enough_of_them():
+    dated = "दिनांक 12 रोजी सुनावणी होईल आणि सर्व साक्षीदारांनी हजर राहावे"
+    page = [(BODY, SOUND)] * 4 + [(BODY, dated)] + [(BODY, SOUND)] * 4
+    read = ReadAs(page, drawn=DEVANAGARI_DIGITS)
+    verdicts = judged(**{BODY: 0.0})
+    facts, first = judge(page, verdicts, read, decoded=(BODY,))
+    assert DIGITS_NEEDED > 2 and first.text is None  # two digits read: not enough to tell
+    _, second = judge(page, verdicts, read, decoded=(BODY,))
+    assert (
+        second.text == facts.text.replace("12", "१२")
+        and "body-font digits read as Devanagari" in second.reason
+    )
+    assert len(read.runs) == 2  # the dated line, on each page; once told, no more
+    judge(page, verdicts, read, decoded=(BODY,))
+    assert len(read.runs) == 2
+
+
+def test_digit_codes_a_legacy_font_draws_as_latin_stay_so():
+    page = [(BODY, "दिनांक 12/03/2020 रोजी सुनावणी होईल आणि सर्व साक्षीदार हजर")] + [(BODY, SOUND)] * 6
+    verdicts = judged(**{BODY: 0.0})
+    _, verdict = judge(page, verdicts, ReadAs(page), decoded=(BODY,))
+    assert verdict.text is None and verdicts.devanagari_digits(BODY) is False

@@ -235,3 +235,24 @@ def test_a_page_in_a_legacy_font_is_walked_once(legacy_font_book, monkeypatch):
     assert facts.decoded and walks[-1].ink
     # At most the objects drawn before its first word (a heading in another font) twice.
     assert len(walks) == 1 or visits.count(walks[0]) < visits.count(walks[-1]) / 4
+
+
+# Kruti Dev fonts differ in what their digit codes draw: this one draws Devanagari digits.
+DEVANAGARI_DIGITS_KRUTI_DEV_FONT = dataclasses.replace(
+    KRUTI_DEV_FONT, drawn=dict(zip("0123456789", "०१२३४५६७८९", strict=True))
+)
+
+
+@pytest.mark.parametrize(
+    "legacy", [KRUTI_DEV_FONT, DEVANAGARI_DIGITS_KRUTI_DEV_FONT], ids=["latin", "devanagari"]
+)
+def test_a_legacy_fonts_digit_codes_are_read_as_the_digits_it_draws(tmp_path, legacy):
+    paragraphs = MARATHI_COURT_PARAGRAPHS * 2 + MARATHI_PARAGRAPHS
+    layout = Layout(font=legacy.family, font_file=build_font(tmp_path, legacy), justified=False)
+    pdf = chromium_pdf(tmp_path / "court.pdf", tuple(map(legacy.encode, paragraphs)), layout=layout)
+    results = read_book(pdf)
+    text = "\n".join(result.text for result in results)
+    drawn = str.maketrans({code: legacy.drawn.get(code, code) for code in "0123456789"})
+    assert character_error_rate(text, "\n".join(paragraphs).translate(drawn)) <= 0.005
+    said = "digits read as Devanagari, as OCR reads them" in results[0].reason
+    assert said == (legacy is DEVANAGARI_DIGITS_KRUTI_DEV_FONT)
