@@ -4,7 +4,9 @@ the engine from their text layers, against OCRing the same book.
 Each book is printed by Debian's Chromium or LibreOffice Writer (tests/support/
 real_producers.py) from the prose in tests/support/prose.py; the Kruti Dev, Walkman Chanakya and
 Chanakya books are that prose typed in the legacy font's codes and set in a font of that name
-(tests/support/legacy_font.py). For each: the share of pages
+(tests/support/legacy_font.py). One Chromium book has its quotations set in a font whose
+map says other letters than it draws (legacy_font.misdrawn_font): its CER is against what
+is printed. For each: the share of pages
 read as `text`, the character error rate against the prose printed, the seconds the engine
 took (two workers, as `make run` on this machine), and the same for the book OCRed
 (`ocr_mode=ocr`) and for poppler's `pdftotext` on the file.
@@ -26,7 +28,14 @@ from pathlib import Path
 from audiobooks.extraction.page_extraction import extract_pages, options_for_book
 from audiobooks.extraction.pdf_reader import count_pages
 from tests.support.character_error import character_error_rate
-from tests.support.legacy_font import CHANAKYA_FONT, KRUTI_DEV_FONT, WALKMAN_CHANAKYA_FONT, build_font
+from tests.support.legacy_font import (
+    CHANAKYA_FONT,
+    KRUTI_DEV_FONT,
+    MISDRAWN,
+    WALKMAN_CHANAKYA_FONT,
+    build_font,
+    misdrawn_font,
+)
 from tests.support.live_client import upload_stream
 from tests.support.live_server import start_server, stop_server
 from tests.support.narration_books import sentences
@@ -37,10 +46,11 @@ from tests.support.prose import (
     MARATHI_COURT_PARAGRAPHS,
     MARATHI_PARAGRAPHS,
 )
-from tests.support.real_producers import WRITER_LAYOUT, Layout, chromium_pdf, libreoffice_pdf
+from tests.support.real_producers import WRITER_LAYOUT, Layout, Quotation, chromium_pdf, libreoffice_pdf
 from tests.support.sse_client import events_only, parse_stream
 
 CORES = os.cpu_count() or 1
+MISDRAWN_FAMILY = "Misdrawn Serif"
 ENGLISH_LAYOUT = Layout(font="DejaVu Serif", heading_font="DejaVu Sans")
 LEGACY_FONTS = {legacy.family: legacy for legacy in (KRUTI_DEV_FONT, WALKMAN_CHANAKYA_FONT, CHANAKYA_FONT)}
 KRUTI_DEV, WALKMAN_CHANAKYA, CHANAKYA = (
@@ -50,7 +60,7 @@ KRUTI_DEV, WALKMAN_CHANAKYA, CHANAKYA = (
 )
 # name: (producer, paragraphs, layout); 64 and 23 pages for the two Hindi books, as issue 30's
 # (67 and 23): two band checks are a second of a book in all, the more of its time the shorter.
-BOOKS: dict[str, tuple[Callable[..., Path], tuple[str, ...], Layout]] = {
+BOOKS: dict[str, tuple[Callable[..., Path], tuple[str | Quotation, ...], Layout]] = {
     "chromium, Hindi, justified": (chromium_pdf, HINDI_PARAGRAPHS * 33, Layout()),
     "libreoffice, Hindi, justified": (libreoffice_pdf, HINDI_PARAGRAPHS * 14, WRITER_LAYOUT),
     "chromium, Marathi, ragged": (chromium_pdf, MARATHI_PARAGRAPHS * 10, Layout(justified=False)),
@@ -76,6 +86,16 @@ BOOKS: dict[str, tuple[Callable[..., Path], tuple[str, ...], Layout]] = {
         HINDI_PARAGRAPHS * 5,
         Layout(font=KRUTI_DEV, justified=False, size_pt=13),
     ),
+    # Every third paragraph a quotation in a font whose map says other letters than it
+    # draws: its lines read by OCR, the rest from the layer. CER against what is printed.
+    "chromium, Hindi, quotations in a misdrawn font": (
+        chromium_pdf,
+        tuple(
+            Quotation(paragraph) if number % 3 == 1 else paragraph
+            for number, paragraph in enumerate(HINDI_PARAGRAPHS * 6)
+        ),
+        Layout(quotation_font=MISDRAWN_FAMILY),
+    ),
 }
 
 
@@ -97,6 +117,8 @@ def read(pdf: Path, *, language: str, mode: str) -> tuple[list, float]:
 def measure(name: str, folder: Path) -> dict:
     make, paragraphs, layout = BOOKS[name]
     stem = name.replace(", ", "-").replace(" ", "-")
+    if layout.quotation_font == MISDRAWN_FAMILY:
+        layout = replace(layout, quotation_font_file=misdrawn_font(folder, MISDRAWN_FAMILY))
     if legacy := LEGACY_FONTS.get(layout.font):  # typed in its codes, all of it
         layout = replace(layout, font_file=build_font(folder, legacy), heading_font=legacy.family)
         heading = ""
@@ -104,7 +126,8 @@ def measure(name: str, folder: Path) -> dict:
     else:
         heading = HINDI_HEADING
         pdf = make(folder / f"{stem}.pdf", paragraphs, heading=heading, layout=layout)
-    truth = "\n".join([heading, *paragraphs])
+    printed = (part.text.translate(MISDRAWN) if isinstance(part, Quotation) else part for part in paragraphs)
+    truth = "\n".join([heading, *printed])
     language = "hinglish" if "English" in name else "hindi"  # as its uploader would say
     auto, auto_seconds = read(pdf, language=language, mode="auto")
     ocr, ocr_seconds = read(pdf, language=language, mode="ocr")
