@@ -16,8 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from audiobooks.extraction.font_trust import FontVerdicts
-from audiobooks.extraction.pdf_file import FontPassage, PageFacts, Span
-from audiobooks.extraction.text_layer import MAX_OCR_DISAGREEMENT, LayerVerdict, disagreement_with_ocr
+from audiobooks.extraction.pdf_file import FontPassage, PageFacts, ShownBox, Span
+from audiobooks.extraction.text_layer import (
+    MAX_OCR_DISAGREEMENT,
+    LayerVerdict,
+    disagreement_with_ocr,
+    is_devanagari,
+)
 
 # Around the lines of a band read to check a text layer: room for marks above and below.
 BAND_MARGIN_PT = 4
@@ -33,8 +38,7 @@ ASCII_DIGITS = "0123456789"
 DEVANAGARI_DIGIT_SIGNS = "०१२३४५६७८९"
 DEVANAGARI_DIGITS = str.maketrans(ASCII_DIGITS, DEVANAGARI_DIGIT_SIGNS)
 
-Box = tuple[float, float, float, float]  # left, top, right, bottom: points from the page's top left
-ReadBoxes = Callable[[list[Box]], list[str]]  # OCR of boxes of the page (ocr.read_boxes)
+ReadBoxes = Callable[[list[ShownBox]], list[str]]  # OCR of boxes of the page (ocr.read_boxes)
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,7 @@ def read_passages(
     passages = (
         [*(passage for found in check.passages.values() for passage in found), *more] if check else more
     )
-    band = [(0.0, check.band[0], facts.width_pt, check.band[1])] if check else []
+    band = [across(facts, check.band)] if check else []
     if not band and not passages:
         return Readings(None, {})
     passages = list(dict.fromkeys(passages))  # a broken font's passage may hold digits too
@@ -227,8 +231,7 @@ def passages_in(facts: PageFacts, fonts: set[str]) -> list[FontPassage]:
     return [
         passage
         for passage in facts.font_passages
-        if passage.font in fonts
-        and any("\u0900" <= ch <= "\u097f" for ch in facts.text[passage.start : passage.end])
+        if passage.font in fonts and any(map(is_devanagari, facts.text[passage.start : passage.end]))
     ]
 
 
@@ -241,7 +244,12 @@ def broken_share(facts: PageFacts, broken: set[str]) -> float:
     return sum(passage.end - passage.start for passage in every if passage.font in broken) / max(1, total)
 
 
-def padded(passage: FontPassage) -> Box:
+def across(facts: PageFacts, span: Span) -> ShownBox:
+    """The band `span` (top, bottom) across the page's width."""
+    return (0.0, span[0], facts.width_pt, span[1])
+
+
+def padded(passage: FontPassage) -> ShownBox:
     left, top, right, bottom = passage.box_pt
     sideways, up_down = PASSAGE_MARGIN_PT
     return left - sideways, top - up_down, right + sideways, bottom + up_down

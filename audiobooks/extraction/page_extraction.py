@@ -21,6 +21,7 @@ from audiobooks.extraction.languages import ocr_models
 from audiobooks.extraction.layer_by_font import (
     BAND_MARGIN_PT,
     ReadBoxes,
+    across,
     font_verdict,
     middle_lines,
     ocr_verdict,
@@ -258,7 +259,7 @@ def band_reader(
 
 def read_band(read: ReadBoxes, facts: PageFacts, span: tuple[float, float]) -> str:
     """OCR of the band `span` (top, bottom) across the page."""
-    return read([(0.0, span[0], facts.width_pt, span[1])])[0]
+    return read([across(facts, span)])[0]
 
 
 def stamp_like(facts: PageFacts) -> bool:

@@ -117,6 +117,7 @@ def explain_unreadable(path: str | Path) -> PdfRejected:
 
 
 Span = tuple[float, float]  # (top, bottom) in points from the top of the page as shown
+ShownBox = tuple[float, float, float, float]  # (left, top, right, bottom), so, from its top left
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ class FontPassage(NamedTuple):
     font: str
     start: int  # where it lies in the page's text
     end: int
-    box_pt: Box  # its ink: (left, top, right, bottom) in points from the page's top left, as shown
+    box_pt: ShownBox  # its ink
 
 
 def scan_dpi(objects: PageObjects, page_area_pt: float) -> float | None:
@@ -255,7 +256,7 @@ def covers(box: Box | None, page_box: Box, *, exactly: bool = False) -> bool:
     return all(-slack <= by <= (slack if exactly else math.inf) for by in beyond)
 
 
-def shown_box(page: pdfium.PdfPage) -> Callable[[float, float, float, float], Box]:
+def shown_box(page: pdfium.PdfPage) -> Callable[[float, float, float, float], ShownBox]:
     """Where a box (left, bottom, right, top) lies on the page as shown, as (left, top, right,
     bottom) from its top left corner: its CropBox within its MediaBox, turned clockwise by
     /Rotate. A page is turned because it was drawn sideways, so on a page turned a quarter a
@@ -269,7 +270,7 @@ def shown_box(page: pdfium.PdfPage) -> Callable[[float, float, float, float], Bo
     }[page.get_rotation()]
 
 
-def text_lines(text_page: pdfium.PdfTextPage, shown: Callable[..., Box]) -> tuple[Span, ...]:
+def text_lines(text_page: pdfium.PdfTextPage, shown: Callable[..., ShownBox]) -> tuple[Span, ...]:
     """The text layer's lines as vertical spans, top to bottom: its text runs, those that
     overlap vertically merged."""
     boxes = (shown(*text_page.get_rect(index)) for index in range(text_page.count_rects()))
@@ -328,7 +329,7 @@ def spaced_and_decoded(
     text: str,
     objects: PageObjects,
     lines: tuple[Span, ...],
-    shown: Callable[..., Box],
+    shown: Callable[..., ShownBox],
     *,
     devanagari: bool,
     coded: bool,
@@ -401,7 +402,7 @@ def union(box: Box | None, other: Box | None) -> Box | None:
 
 
 def font_passages(
-    pieces: list[tuple[str | None, str, Box | None]], texts: tuple[str, ...], shown: Callable[..., Box]
+    pieces: list[tuple[str | None, str, Box | None]], texts: tuple[str, ...], shown: Callable[..., ShownBox]
 ) -> tuple[FontPassage, ...]:
     """The pieces with ink, where their `texts` (as decoded) lie."""
     passages, at = [], 0
