@@ -37,6 +37,9 @@ MAX_SYMBOL_WORD_SHARE = 0.01
 # A Devanagari layer is checked against OCR of a band of its page: over this share of edits
 # per character, the layer is refused (see disagreement_with_ocr).
 MAX_OCR_DISAGREEMENT = 0.02
+# Nukta, chandrabindu (as anusvara), zero-width joiner and non-joiner: see as_ocr_spells.
+OCR_BLIND_MARKS = {0x093C: None, 0x0901: 0x0902, 0x200C: None, 0x200D: None}
+ALIGNMENT_SLACK = 6
 MIN_SAMPLE_LETTERS = 40
 # An OCR layer over a scan must hold the lines OCR finds in the middle of the scan: a line
 # is found when it matches a stretch of the layer this well (0-100), and this share of the
@@ -156,16 +159,34 @@ def disagreement_with_ocr(layer: str, sample: str) -> float | None:
     A sound layer is 0-1% from OCR; a font map that glues words or swaps signs, 3% and more.
     Each block OCR found is aligned on its own: across two columns the band holds lines
     of both, which lie apart in the layer."""
-    layer = " ".join(layer.split())
-    blocks = [" ".join(block.split()) for block in sample.split("\n\n")]
+    layer = " ".join(as_ocr_spells(layer).split())
+    blocks = [" ".join(as_ocr_spells(block).split()) for block in sample.split("\n\n")]
     blocks = [block for block in blocks if block]
     if sum(ch.isalpha() for block in blocks for ch in block) < MIN_SAMPLE_LETTERS:
         return None
     edits = 0
     for block in blocks:
         aligned = fuzz.partial_ratio_alignment(block, layer)
-        edits += Levenshtein.distance(block, layer[aligned.dest_start : aligned.dest_end])
+        edits += fewest_edits(block, layer, start=aligned.dest_start, end=aligned.dest_end)
     return edits / sum(len(block) for block in blocks)
+
+
+def as_ocr_spells(text: str) -> str:
+    """`text` without the marks Tesseract's Devanagari model drops or swaps whatever the
+    page shows (measured on a decoded Kruti Dev book whose layer is exact: फ़ read as फ,
+    ँ as ं, ZWNJ added after a virama), so that they do not count against a layer."""
+    return unicodedata.normalize("NFD", text).translate(OCR_BLIND_MARKS)
+
+
+def fewest_edits(block: str, layer: str, *, start: int, end: int) -> int:
+    """Edits from `block` to the layer between `start` and `end`, each end moved up to
+    ALIGNMENT_SLACK characters where that takes fewer: the best-scoring alignment often
+    stops a few characters short of the block's first or last word, which counted as edits."""
+    starts = range(max(0, start - ALIGNMENT_SLACK), min(start + ALIGNMENT_SLACK, end) + 1)
+    ends = range(max(start, end - ALIGNMENT_SLACK), min(len(layer), end + ALIGNMENT_SLACK) + 1)
+    return min(
+        Levenshtein.distance(block, layer[first:last]) for first in starts for last in ends if first <= last
+    )
 
 
 def lacks_scan_text(layer: str, sample: str) -> bool | None:
