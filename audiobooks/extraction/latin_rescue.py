@@ -66,19 +66,22 @@ def runs_of(words: list[Word], chosen: list[int]) -> list[list[int]]:
 
 
 def run_box(words: list[Word], run: list[int]) -> Box:
-    """The run's box on the page, widened to the words beside it on its line: the Devanagari
-    model's boxes can leave out a Latin word's first or last letters."""
+    """The run's box on the page, widened towards the words beside it on its line: the
+    Devanagari model's boxes can leave out a Latin word's first or last letters. Never
+    narrower than the run's own words: on a skewed scan a line's next word can start left
+    of where the run ends (once a crop from right to left, and the page failed)."""
     first, last = words[run[0]], words[run[-1]]
     height = max(words[index].height for index in run)
-    left = first.left - height
+    left = min(words[index].left for index in run)
+    right = max(words[index].left + words[index].width for index in run)
+    widest_left, widest_right = left - height, right + height
     if run[0] > 0 and words[run[0] - 1].line == first.line:
-        left = max(left, words[run[0] - 1].left + words[run[0] - 1].width + 1)
-    right = last.left + last.width + height
+        widest_left = max(widest_left, words[run[0] - 1].left + words[run[0] - 1].width + 1)
     if run[-1] + 1 < len(words) and words[run[-1] + 1].line == last.line:
-        right = min(right, words[run[-1] + 1].left - 1)
+        widest_right = min(widest_right, words[run[-1] + 1].left - 1)
     top = min(words[index].top for index in run) - SHEET_MARGIN
     bottom = max(words[index].top + words[index].height for index in run) + SHEET_MARGIN
-    return max(0, left), max(0, top), right, bottom
+    return max(0, min(left, widest_left)), max(0, top), max(right, widest_right), bottom
 
 
 def sheet_of(

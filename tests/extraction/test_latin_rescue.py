@@ -3,7 +3,7 @@ into digits and stray ASCII, and their letterless neighbours, never real Devanag
 
 import pytest
 
-from audiobooks.extraction.latin_rescue import candidates, latin_reading, misread_latin
+from audiobooks.extraction.latin_rescue import candidates, latin_reading, misread_latin, run_box
 from audiobooks.extraction.tesseract_words import Word, page_text, parse_tsv, uncertain_words
 
 
@@ -89,3 +89,19 @@ def test_the_words_ocr_was_unsure_of_are_listed_once_each_in_reading_order():
     ]
 
     assert uncertain_words(words) == ("भर्तुः", "Bengal")
+
+
+def test_a_run_is_cut_out_whole_where_its_line_runs_back_on_a_skewed_scan():
+    # On a scan turned 2.5 degrees tesseract put a word that starts left of the run's end
+    # next on its line; the crop once ran from right to left and the page failed.
+    line = (1, 1, 1)
+    words = [
+        Word("से", 95.0, 100, 40, 60, 30, line),
+        Word("C0५१९", 30.0, 200, 42, 150, 30, line),
+        Word("में", 95.0, 300, 44, 50, 30, line),
+    ]
+
+    left, top, right, bottom = run_box(words, [1])
+
+    assert left <= 200 and right >= 350 and top < 42 < 72 < bottom
+    assert left >= 161  # not over the word before it
