@@ -1,6 +1,6 @@
 """`make bench`: the seed guide's method and this engine on generated books, in one run.
 
-    python -m bench [BOOK ... | quality | models | narration | producers | streams | first-request]
+    python -m bench [BOOK ... | quality | models | narration | producers | scans | streams | first-request]
 
 (default: all)
 
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
-from bench import devanagari_models, first_request, narration, producers, quality, streams
+from bench import devanagari_models, first_request, narration, producers, quality, scans, streams
 from bench.books import BOOKS, GUIDE_LANGUAGES, materialize
 from tests.support.character_error import normalized
 
@@ -213,6 +213,8 @@ def main(selected: list[str]) -> None:
         report += narration.run()
     if not selected or "producers" in selected:
         report += producers.run()
+    if not selected or "scans" in selected:
+        report += scans.run()
     if not selected or "streams" in selected:
         report += streams.run()
     if not selected or "first-request" in selected:

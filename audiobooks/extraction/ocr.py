@@ -5,13 +5,15 @@ to read what a broken font holds."""
 import logging
 import math
 import os
+import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
 from PIL import Image
 
+from audiobooks.extraction.external_tools import ToolFailed, ToolTimedOut, tool_output
 from audiobooks.extraction.latin_rescue import SHEET_GAP, rescue_latin_words, sheet_of
 from audiobooks.extraction.page_pixels import image_is_blank, page_image, render_page
 from audiobooks.extraction.tesseract_words import (
@@ -44,6 +46,7 @@ class OcrReading:
     text: str
     confidence: float | None  # the mean word confidence, 0-100; None with no word
     uncertain_words: tuple[str, ...] = ()  # for a proofreader to check (tesseract_words.py)
+    straightened_degrees: float = 0.0  # the scan turned by this much to lie level (page_skew.py)
 
 
 def read_text(
@@ -69,10 +72,12 @@ def ocr_page(
     max_pixels: int,
     timeout: float,
     whole_page_image_px: tuple[int, int] | None = None,
+    scanned: bool = False,
 ) -> OcrReading:
     """Rasterize one page and OCR it, reading it again with orientation detection when it
     reads badly. A page that is one image of at least `dpi` (`whole_page_image_px`) is
-    read from that image's own pixels instead.
+    read from that image's own pixels instead; a `scanned` page is first turned level when
+    it lies askew (page_skew.py), as a page drawn from text never does.
     `timeout` bounds rendering and OCR together; a page above `max_pixels` at `dpi` is
     rendered at a lower dpi."""
     deadline = Deadline(timeout)
@@ -91,17 +96,33 @@ def ocr_page(
         )
         if image_is_blank(image.path):
             return OcrReading("", None)
+        level_path, turned = level_image(image.path, workdir, deadline) if scanned else (image.path, 0.0)
         tesseract = Tesseract(workdir, deadline, dpi=image.dpi)
-        read = partial(read_text, tesseract, image.path, language=language, rescue_language=rescue_language)
+        read = partial(read_text, tesseract, level_path, language=language, rescue_language=rescue_language)
         reading = read(psm=PAGE_SEGMENTATION)
         if reading.confidence is None or reading.confidence < ROTATION_CHECK_CONFIDENCE:
             # A page lying turned reads as noise. Segmentation with orientation detection
             # turns each block upright (tesseract's page-wide detection, psm 0, gives up
             # on Devanagari pages: "too few characters").
-            turned = read(psm=PAGE_SEGMENTATION_WITH_ORIENTATION)
-            if turned.confidence is not None and turned.confidence > (reading.confidence or 0):
-                reading = turned
-    return reading
+            sideways = read(psm=PAGE_SEGMENTATION_WITH_ORIENTATION)
+            if sideways.confidence is not None and sideways.confidence > (reading.confidence or 0):
+                reading = sideways
+    return replace(reading, straightened_degrees=turned)
+
+
+def level_image(image_path: str, workdir: str, deadline: Deadline) -> tuple[str, float]:
+    """The scan turned level when it lies askew, and by how much (page_skew.py, run in a
+    child process); as it is, 0.0, when it lies level or cannot be turned."""
+    level_path = os.path.join(workdir, "level.pgm")
+    command = [sys.executable, "-m", "audiobooks.extraction.page_skew", image_path, level_path]
+    try:
+        turned = float(tool_output(command, timeout=deadline.left()))
+    except ToolTimedOut as exc:
+        raise TimeoutError("Page timeout: rendering and OCR took longer than allowed") from exc
+    except (ToolFailed, ValueError) as exc:
+        logger.warning("could not turn %s level: %s", image_path, exc)
+        return image_path, 0.0
+    return (level_path, turned) if turned else (image_path, 0.0)
 
 
 def read_boxes(

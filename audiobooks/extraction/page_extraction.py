@@ -151,30 +151,41 @@ def _read_page(
                 return finished_page(page_number, text, METHOD_TEXT, reason=verdict.reason, **cut)
             reason = verdict.reason
         method = METHOD_OCR
-        reading = ocr_page(
-            pdf_path,
-            page_number,
-            width_pt=facts.width_pt,
-            height_pt=facts.height_pt,
-            language=options.language,
-            rescue_language=options.rescue_language,
-            dpi=reading_dpi(facts.scan_dpi, least=options.dpi),
-            max_pixels=options.max_pixels,
-            timeout=options.ocr_timeout,
-            whole_page_image_px=facts.whole_page_image_px,
-        )
-        return finished_page(
-            page_number,
-            reading.text,
-            METHOD_OCR,
-            reason=reason,
-            confidence=reading.confidence,
-            uncertain_words=reading.uncertain_words,
-            **cut,
-        )
+        return ocred_page(pdf_path, page_number, facts, options, reason=reason)
     except Exception as exc:  # one bad page must not stop the book
         logger.warning("page %s of %s failed: %s", page_number, pdf_path, exc)
         return PageResult(page_number, "", method, error=f"{type(exc).__name__}: {exc}", reason=reason)
+
+
+def ocred_page(
+    pdf_path: str | Path, page_number: int, facts: PageFacts, options: ExtractionOptions, *, reason: str
+) -> PageResult:
+    """The page read by OCR; `reason` says why, and the reading adds whether the scan was
+    turned level for it."""
+    reading = ocr_page(
+        pdf_path,
+        page_number,
+        width_pt=facts.width_pt,
+        height_pt=facts.height_pt,
+        language=options.language,
+        rescue_language=options.rescue_language,
+        dpi=reading_dpi(facts.scan_dpi, least=options.dpi),
+        max_pixels=options.max_pixels,
+        timeout=options.ocr_timeout,
+        whole_page_image_px=facts.whole_page_image_px,
+        scanned=bool(facts.scan_dpi),
+    )
+    if reading.straightened_degrees:
+        reason += f"; the scan turned {reading.straightened_degrees:+.1f}° to lie level for OCR"
+    return finished_page(
+        page_number,
+        reading.text,
+        METHOD_OCR,
+        reason=reason,
+        confidence=reading.confidence,
+        uncertain_words=reading.uncertain_words,
+        max_chars=options.max_page_chars,
+    )
 
 
 def reading_dpi(scan_dpi: float | None, *, least: int) -> int:
