@@ -2,10 +2,11 @@
 tesseract in the same run.
 
 Each real page of tests/data/realworld is read as scanned and turned by a few degrees (as
-a scanner or a phone turns it, the corners white), each wrapped in a one-page PDF at its
-own resolution. For each: the engine's character error rate and seconds (one tesseract
-thread, as the app runs it) and plain `tesseract -l Devanagari --psm 3` on the same image.
-OCRmyPDF (`--deskew --clean`, issue 31's baseline) is not in this table yet.
+a scanner or a phone turns it, the corners white, or black as under an open lid), each
+wrapped in a one-page PDF at its own resolution. For each: the engine's character error
+rate and seconds (one tesseract thread, as the app runs it) and plain `tesseract -l
+Devanagari --psm 3` on the same image. OCRmyPDF (`--deskew --clean`, issue 31's
+baseline) is not in this table yet.
 """
 
 import os
@@ -23,16 +24,17 @@ from tests.support.pdf_factory import image_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 REALWORLD = ROOT / "tests" / "data" / "realworld" / "devanagari"
-TURNS_DEGREES = (0.0, 1.0, 2.5, -4.0)
+# (degrees turned, grey level of the corners it brings in: white paper, or a black lid)
+DEGRADATIONS = ((0.0, 255), (1.0, 255), (2.5, 255), (2.5, 0), (-4.0, 255))
 ONE_THREAD = {**os.environ, "OMP_THREAD_LIMIT": "1"}
 
 
-def askew(image: Path, degrees: float, folder: Path) -> Path:
-    """The page as scanned turned by `degrees`, at its own resolution."""
-    destination = folder / f"{image.stem}.{degrees:+.1f}.png"
+def askew(image: Path, degrees: float, corners: int, folder: Path) -> Path:
+    """The page as scanned turned by `degrees`, the corners `corners` grey, at its own resolution."""
+    destination = folder / f"{image.stem}.{degrees:+.1f}.{corners}.png"
     with Image.open(image) as scan:
         grey = scan.convert("L")
-        turned = grey.rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+        turned = grey.rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=corners)
         turned.save(destination, **({"dpi": scan.info["dpi"]} if "dpi" in scan.info else {}))
     return destination
 
@@ -54,24 +56,27 @@ def plain_reading(image: Path, truth: str) -> tuple[float, float]:
 def run() -> list[str]:
     os.environ["OMP_THREAD_LIMIT"] = "1"
     print("Scans askew ...", flush=True)
-    header = " | ".join(f"turned {degrees:+.1f}°: engine | plain" for degrees in TURNS_DEGREES)
+    header = " | ".join(
+        f"{degrees:+.1f}°{'' if corners else ', black corners'}: engine | plain"
+        for degrees, corners in DEGRADATIONS
+    )
     report = [
         "## Scans: real printed pages askew, CER (one tesseract thread)",
         "",
         f"| page | {header} |",
-        "|---|" + "---|---|" * len(TURNS_DEGREES),
+        "|---|" + "---|---|" * len(DEGRADATIONS),
     ]
-    totals = {degrees: ([], [], [], []) for degrees in TURNS_DEGREES}
+    totals = {degradation: ([], [], [], []) for degradation in DEGRADATIONS}
     with tempfile.TemporaryDirectory(prefix="bench-scans-") as work:
         for page in sorted(REALWORLD.glob("*.png")):
             truth = page.with_name(f"{page.stem}.gt.txt").read_text()
             cells = []
-            for degrees in TURNS_DEGREES:
-                image = askew(page, degrees, Path(work))
+            for degrees, corners in DEGRADATIONS:
+                image = askew(page, degrees, corners, Path(work))
                 engine, engine_seconds, _ = engine_reading(image, truth)
                 plain, plain_seconds = plain_reading(image, truth)
                 for column, value in zip(
-                    totals[degrees], (engine, plain, engine_seconds, plain_seconds), strict=True
+                    totals[(degrees, corners)], (engine, plain, engine_seconds, plain_seconds), strict=True
                 ):
                     column.append(value)
                 cells += [f"{engine:.1%}", f"{plain:.1%}"]

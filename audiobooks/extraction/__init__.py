@@ -8,7 +8,7 @@ HTTP, models or events; the book job and the bench both call it.
     pdf_reader.py       ... read in a child process with memory, CPU and time limits
     text_layer.py       whether a text layer is worth trusting, and tidying it
     font_trust.py       ... a book's Devanagari fonts checked against OCR once each
-    page_skew.py        a scan lying askew turned level before OCR
+    scan_cleanup.py     a scan's dark borders whitened and turned level before OCR
     ocr.py              pdftoppm renders a page, tesseract reads it (turned upright if need be)
     page_extraction.py  one page, or a book's pages in parallel on a shared executor
     languages.py        the Tesseract models for each book language

@@ -2,6 +2,7 @@
 orientation detection when they read badly; and boxes of a page, to check a text layer or
 to read what a broken font holds."""
 
+import json
 import logging
 import math
 import os
@@ -46,7 +47,7 @@ class OcrReading:
     text: str
     confidence: float | None  # the mean word confidence, 0-100; None with no word
     uncertain_words: tuple[str, ...] = ()  # for a proofreader to check (tesseract_words.py)
-    straightened_degrees: float = 0.0  # the scan turned by this much to lie level (page_skew.py)
+    cleaning: str = ""  # what was done to the scan before OCR (scan_cleanup.py), said for the page's reason
 
 
 def read_text(
@@ -76,8 +77,9 @@ def ocr_page(
 ) -> OcrReading:
     """Rasterize one page and OCR it, reading it again with orientation detection when it
     reads badly. A page that is one image of at least `dpi` (`whole_page_image_px`) is
-    read from that image's own pixels instead; a `scanned` page is first turned level when
-    it lies askew (page_skew.py), as a page drawn from text never does.
+    read from that image's own pixels instead; a `scanned` page first has its dark borders
+    whitened and is turned level when it lies askew (scan_cleanup.py), as a page drawn from
+    text never needs.
     `timeout` bounds rendering and OCR together; a page above `max_pixels` at `dpi` is
     rendered at a lower dpi."""
     deadline = Deadline(timeout)
@@ -96,9 +98,9 @@ def ocr_page(
         )
         if image_is_blank(image.path):
             return OcrReading("", None)
-        level_path, turned = level_image(image.path, workdir, deadline) if scanned else (image.path, 0.0)
+        cleaned_path, cleaning = cleaned_image(image.path, workdir, deadline) if scanned else (image.path, "")
         tesseract = Tesseract(workdir, deadline, dpi=image.dpi)
-        read = partial(read_text, tesseract, level_path, language=language, rescue_language=rescue_language)
+        read = partial(read_text, tesseract, cleaned_path, language=language, rescue_language=rescue_language)
         reading = read(psm=PAGE_SEGMENTATION)
         if reading.confidence is None or reading.confidence < ROTATION_CHECK_CONFIDENCE:
             # A page lying turned reads as noise. Segmentation with orientation detection
@@ -107,22 +109,27 @@ def ocr_page(
             sideways = read(psm=PAGE_SEGMENTATION_WITH_ORIENTATION)
             if sideways.confidence is not None and sideways.confidence > (reading.confidence or 0):
                 reading = sideways
-    return replace(reading, straightened_degrees=turned)
+    return replace(reading, cleaning=cleaning)
 
 
-def level_image(image_path: str, workdir: str, deadline: Deadline) -> tuple[str, float]:
-    """The scan turned level when it lies askew, and by how much (page_skew.py, run in a
-    child process); as it is, 0.0, when it lies level or cannot be turned."""
-    level_path = os.path.join(workdir, "level.pgm")
-    command = [sys.executable, "-m", "audiobooks.extraction.page_skew", image_path, level_path]
+def cleaned_image(image_path: str, workdir: str, deadline: Deadline) -> tuple[str, str]:
+    """The scan with its dark borders whitened and turned level (scan_cleanup.py, run in a
+    child process), and what was done to it; as it is, "", when it needed neither or the
+    child failed."""
+    cleaned_path = os.path.join(workdir, "cleaned.pgm")
+    command = [sys.executable, "-m", "audiobooks.extraction.scan_cleanup", image_path, cleaned_path]
     try:
-        turned = float(tool_output(command, timeout=deadline.left()))
+        done = json.loads(tool_output(command, timeout=deadline.left()))
     except ToolTimedOut as exc:
         raise TimeoutError("Page timeout: rendering and OCR took longer than allowed") from exc
     except (ToolFailed, ValueError) as exc:
-        logger.warning("could not turn %s level: %s", image_path, exc)
-        return image_path, 0.0
-    return (level_path, turned) if turned else (image_path, 0.0)
+        logger.warning("could not clean %s for OCR: %s", image_path, exc)
+        return image_path, ""
+    steps = [f"turned {done['turned']:+.1f}° to lie level"] if done["turned"] else []
+    steps += [f"its dark border ({done['border_share']:.0%} of it) whitened"] if done["border_share"] else []
+    if not steps:
+        return image_path, ""
+    return cleaned_path, f"the scan {' and '.join(steps)} for OCR"
 
 
 def read_boxes(

@@ -160,8 +160,8 @@ def _read_page(
 def ocred_page(
     pdf_path: str | Path, page_number: int, facts: PageFacts, options: ExtractionOptions, *, reason: str
 ) -> PageResult:
-    """The page read by OCR; `reason` says why, and the reading adds whether the scan was
-    turned level for it."""
+    """The page read by OCR; `reason` says why, and the reading adds how the scan was
+    cleaned for it."""
     reading = ocr_page(
         pdf_path,
         page_number,
@@ -175,8 +175,8 @@ def ocred_page(
         whole_page_image_px=facts.whole_page_image_px,
         scanned=bool(facts.scan_dpi),
     )
-    if reading.straightened_degrees:
-        reason += f"; the scan turned {reading.straightened_degrees:+.1f}° to lie level for OCR"
+    if reading.cleaning:
+        reason += f"; {reading.cleaning}"
     return finished_page(
         page_number,
         reading.text,

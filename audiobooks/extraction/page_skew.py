@@ -12,8 +12,6 @@ the stored page image stays as scanned.
 
 from __future__ import annotations
 
-import sys
-
 from PIL import Image, ImageOps
 
 # The widest skew looked for; a page turned further is one lying sideways or upside down,
@@ -75,22 +73,3 @@ def sharpness(ink: Image.Image, angle: float) -> int:
     turned = ink.rotate(angle, resample=Image.Resampling.NEAREST) if angle else ink
     rows = turned.resize((1, turned.height), Image.Resampling.BOX).tobytes()
     return sum((above - below) ** 2 for above, below in zip(rows, rows[1:], strict=False))
-
-
-def straightened(image_path: str, output_path: str) -> float:
-    """Write the image at `image_path` turned level to `output_path` when it lies at least
-    STRAIGHTEN_FROM_DEGREES askew, the corners it turns in white; the angle turned (0.0:
-    nothing written)."""
-    with Image.open(image_path) as scan:
-        angle = skew_degrees(scan)
-        if abs(angle) < STRAIGHTEN_FROM_DEGREES:
-            return 0.0
-        grey = scan.convert("L")
-        grey.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255).save(output_path)
-    return angle
-
-
-if __name__ == "__main__":
-    # ocr.py runs this in a child of its own: turning a 300-dpi page takes 0.2-0.3 s of CPU,
-    # which in a gevent worker would hold every stream of the process.
-    print(straightened(sys.argv[1], sys.argv[2]))

@@ -4,10 +4,11 @@ upright pages, blank ones and pages drawn from text are read as they are."""
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from audiobooks.extraction import page_extraction
-from audiobooks.extraction.page_skew import STRAIGHTEN_FROM_DEGREES, skew_degrees, straightened
+from audiobooks.extraction.page_skew import STRAIGHTEN_FROM_DEGREES, skew_degrees
+from audiobooks.extraction.scan_cleanup import cleaned_scan
 from tests.support.character_error import character_error_rate
 from tests.support.pdf_factory import image_pdf
 
@@ -16,13 +17,14 @@ PRINTED_PAGE = REALWORLD / "mangalskttext.png"  # a printed Sanskrit passage, 40
 HINDI_BOOK = page_extraction.options_for_book("hindi")
 
 
-def turned(image: Path, degrees: float, destination: Path) -> Path:
-    """The scan as a scanner would have made it turned by `degrees` (counter-clockwise)."""
+def turned(image: Path, degrees: float, destination: Path, *, corners: int = 255, margin_px: int = 0) -> Path:
+    """The scan as a scanner would have made it turned by `degrees` (counter-clockwise),
+    the corners it brings in of grey level `corners`, with `margin_px` of white paper
+    around the print."""
     with Image.open(image) as scan:
         dpi = scan.info.get("dpi")
-        askew = scan.convert("L").rotate(
-            degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255
-        )
+        grey = ImageOps.expand(scan.convert("L"), border=margin_px, fill=255)
+        askew = grey.rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=corners)
         askew.save(destination, dpi=dpi)
     return destination
 
@@ -46,17 +48,31 @@ def test_a_page_without_askew_lines_is_not_turned(tmp_path, page):
     image.save(tmp_path / "page.png")
 
     assert abs(skew_degrees(image)) < STRAIGHTEN_FROM_DEGREES
-    assert straightened(str(tmp_path / "page.png"), str(tmp_path / "level.png")) == 0.0
-    assert not (tmp_path / "level.png").exists()
+    assert cleaned_scan(str(tmp_path / "page.png"), str(tmp_path / "cleaned.png"))["turned"] == 0.0
 
 
-def test_a_printed_page_scanned_askew_reads_as_well_as_upright(tmp_path):
+def test_a_clean_upright_scan_is_read_as_it_is(tmp_path):
+    cleaning = cleaned_scan(str(PRINTED_PAGE), str(tmp_path / "cleaned.png"))
+
+    assert cleaning == {"turned": 0.0, "border_share": 0.0}
+    assert not (tmp_path / "cleaned.png").exists()
+
+
+@pytest.mark.parametrize(
+    "corners, cleaning",
+    [
+        pytest.param(255, "the scan turned -2.5° to lie level for OCR", id="white corners"),
+        pytest.param(0, "the scan turned -2.5° to lie level and its dark border", id="black corners"),
+    ],
+)
+def test_a_printed_page_scanned_askew_reads_as_well_as_upright(tmp_path, corners, cleaning):
     truth = PRINTED_PAGE.with_name("mangalskttext.gt.txt").read_text()
     upright = page_extraction.extract_page(image_pdf(PRINTED_PAGE, tmp_path / "upright.pdf"), 1, HINDI_BOOK)
-    askew_scan = image_pdf(turned(PRINTED_PAGE, 2.5, tmp_path / "askew.png"), tmp_path / "askew.pdf")
+    # The passage is cut out tight; a page scanned has paper round its print.
+    scan = turned(PRINTED_PAGE, 2.5, tmp_path / "askew.png", corners=corners, margin_px=40)
 
-    askew = page_extraction.extract_page(askew_scan, 1, HINDI_BOOK)
+    askew = page_extraction.extract_page(image_pdf(scan, tmp_path / "askew.pdf"), 1, HINDI_BOOK)
 
     assert askew.method == "ocr" and not askew.error
-    assert "the scan turned -2.5° to lie level" in askew.reason
+    assert cleaning in askew.reason, askew.reason
     assert character_error_rate(askew.text, truth) <= character_error_rate(upright.text, truth) + 0.01
