@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from PIL import Image, ImageDraw, ImageFilter
 
+from audiobooks.extraction.page_skew import narrowed
+
 THUMBNAIL_WIDTH_PX = 200
 # A thumbnail pixel averages at least this many pixels each way (a small scan's thumbnail is
 # narrower): over 8 px and more a stroke of print, even a headline, averages to grey.
@@ -28,9 +30,7 @@ def border_mask(image: Image.Image) -> Image.Image | None:
     """The scan's dark border as a white-on-black mask of the thumbnail's size; None when
     it has none."""
     grey = image.convert("L")
-    patch = max(LEAST_PATCH_PX, grey.width / THUMBNAIL_WIDTH_PX)
-    size = (max(1, round(grey.width / patch)), max(1, round(grey.height / patch)))
-    small = grey.resize(size, Image.Resampling.BOX)
+    small = narrowed(grey, width=max(1, min(THUMBNAIL_WIDTH_PX, round(grey.width / LEAST_PATCH_PX))))
     dark = small.point(lambda value: 0 if value < DARK_BELOW else 255)
     width, height = dark.size
     edge = [(x, y) for x in range(width) for y in (0, height - 1)]

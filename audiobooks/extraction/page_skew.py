@@ -12,7 +12,7 @@ the stored page image stays as scanned.
 
 from __future__ import annotations
 
-from PIL import Image, ImageOps
+from PIL import Image
 
 # The widest skew looked for; a page turned further is one lying sideways or upside down,
 # which orientation detection handles (ocr.py).
@@ -65,7 +65,7 @@ def narrowed(image: Image.Image, *, width: int) -> Image.Image:
 
 def ink_of(image: Image.Image) -> Image.Image:
     """The image's ink as white on black."""
-    return ImageOps.invert(image.convert("L")).point(lambda value: 255 if value > 255 - INK_BELOW else 0)
+    return image.convert("L").point(lambda value: 255 if value < INK_BELOW else 0)
 
 
 def sharpness(ink: Image.Image, angle: float) -> int:
